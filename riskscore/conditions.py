@@ -1,0 +1,454 @@
+"""The condition language: small, declarative, parsed into a tree once, never ``eval``-ed.
+
+A condition is a YAML mapping with exactly one key, the operator:
+
+``all: [c, ...]`` / ``any: [c, ...]`` / ``not: c``
+    Boolean combinations (``all`` and ``any`` take at least one condition).
+``gte|gt|lte|lt|eq|ne: [a, b]``
+    Compare two operands. Numbers compare after rounding to 9 decimal places, so binary
+    float noise (0.03*40 + 0.47*40 = 19.999999999999996) cannot flip a threshold. An
+    operand that is missing (an attribute not given) makes the comparison false.
+``flag: pep | sanctions_hit``
+    The counterparty's boolean flag is true.
+``missing: incorporation | operations | owners | trade_partners | products``
+    The field was not provided (``None``); an empty list is known, not missing.
+``country_in: {field, list, categories?, min_share?}``
+    Any country of ``field`` (``incorporation``, ``operations``, ``owners``,
+    ``trade_partners`` or ``any``) is on ``list`` (one id or several) on the as-of date;
+    a subdivision matches if it or its country is listed. ``categories`` narrows to
+    periods with those categories; ``min_share`` ignores owners/partners below it.
+``product_in: {list, categories?}``
+    Any product's HS code matches an entry of the product ``list`` (one code a prefix of
+    the other, so national 8/10-digit lines match their HS-6 entry).
+
+Operands are numbers, strings, booleans, or one-key mappings: ``{factor: id}`` (a factor's
+value, 0..100; only factors defined earlier, or any factor in overrides), ``{risk: field}``
+(country risk of ``incorporation``, or the maximum over a list field), ``{count: field}``,
+``{attribute: name}`` (from the counterparty's ``attributes``), ``{score: weighted}``
+(the weighted score; overrides only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+__all__ = ["Condition", "Context", "Matched", "Node", "Operand", "compile_condition", "PRECISION"]
+
+PRECISION = 9
+"""Decimal places every aggregate and comparison is rounded to (see docs/scoring.md)."""
+
+CountryField = Literal["incorporation", "operations", "owners", "trade_partners", "any"]
+ListField = Literal["operations", "owners", "trade_partners", "products"]
+MissingField = Literal["incorporation", "operations", "owners", "trade_partners", "products"]
+
+
+StrList = list[str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- operands
+class FactorRef(_Model):
+    """The value (0..100) of a factor."""
+
+    factor: str
+
+
+class RiskRef(_Model):
+    """Country risk points of a field (maximum over a list field)."""
+
+    risk: Literal["incorporation", "operations", "owners", "trade_partners"]
+
+
+class CountRef(_Model):
+    """Number of items in a list field (0 when missing)."""
+
+    count: ListField
+
+
+class AttributeRef(_Model):
+    """A custom attribute of the counterparty."""
+
+    attribute: str = Field(min_length=1, max_length=100)
+
+
+class ScoreRef(_Model):
+    """The weighted score before overrides (usable in overrides only)."""
+
+    score: Literal["weighted"]
+
+
+def _operand_tag(value: Any) -> str:
+    if isinstance(value, dict) and len(value) == 1:
+        return f"ref_{next(iter(value))}"
+    if isinstance(value, BaseModel):
+        return f"ref_{next(iter(type(value).model_fields))}"
+    return "literal"
+
+
+Literal_ = Annotated[bool | int | float | str, Field(allow_inf_nan=False)]
+Operand = Annotated[
+    Annotated[FactorRef, Tag("ref_factor")]
+    | Annotated[RiskRef, Tag("ref_risk")]
+    | Annotated[CountRef, Tag("ref_count")]
+    | Annotated[AttributeRef, Tag("ref_attribute")]
+    | Annotated[ScoreRef, Tag("ref_score")]
+    | Annotated[Literal_, Tag("literal")],
+    Discriminator(_operand_tag),
+]
+
+
+# ---------------------------------------------------------------- conditions
+class All(_Model):
+    """True when every condition is true."""
+
+    all: list[Condition] = Field(min_length=1, max_length=100)
+
+
+class Any_(_Model):
+    """True when at least one condition is true."""
+
+    any: list[Condition] = Field(min_length=1, max_length=100)
+
+
+class Not(_Model):
+    """True when the condition is false."""
+
+    not_: Condition = Field(alias="not")
+
+
+Pair = Annotated[list[Operand], Field(min_length=2, max_length=2)]
+
+
+class Compare(_Model):
+    """Compare two operands: exactly one of gte, gt, lte, lt, eq, ne."""
+
+    gte: Pair | None = None
+    gt: Pair | None = None
+    lte: Pair | None = None
+    lt: Pair | None = None
+    eq: Pair | None = None
+    ne: Pair | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Compare:
+        if sum(v is not None for v in (self.gte, self.gt, self.lte, self.lt, self.eq, self.ne)) != 1:
+            raise ValueError("a comparison has exactly one operator")
+        return self
+
+    @property
+    def op(self) -> tuple[str, list[Any]]:
+        """The operator name and its two operands."""
+        for name in ("gte", "gt", "lte", "lt", "eq", "ne"):
+            pair = getattr(self, name)
+            if pair is not None:
+                return name, pair
+        raise AssertionError("unreachable")
+
+
+class Flag(_Model):
+    """A boolean flag of the counterparty is true."""
+
+    flag: Literal["pep", "sanctions_hit"]
+
+
+class Missing(_Model):
+    """A field was not provided."""
+
+    missing: MissingField
+
+
+class CountryInSpec(_Model):
+    """Arguments of ``country_in``."""
+
+    field: CountryField
+    list: str | StrList
+    categories: StrList | None = None
+    min_share: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+
+    @property
+    def lists(self) -> StrList:
+        """The list ids as a list."""
+        return [self.list] if isinstance(self.list, str) else list(self.list)
+
+
+class CountryIn(_Model):
+    """A country of a field is on a list on the as-of date."""
+
+    country_in: CountryInSpec
+
+
+class ProductInSpec(_Model):
+    """Arguments of ``product_in``."""
+
+    list: str
+    categories: StrList | None = None
+
+
+class ProductIn(_Model):
+    """A product's HS code is on a product list on the as-of date."""
+
+    product_in: ProductInSpec
+
+
+_COMPARE_KEYS = {"gte", "gt", "lte", "lt", "eq", "ne"}
+
+
+def _condition_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        keys = set(value)
+        if keys and keys <= _COMPARE_KEYS:
+            return "compare"
+        return next(iter(value)) if len(value) == 1 else None
+    if isinstance(value, Compare):
+        return "compare"
+    if isinstance(value, BaseModel):
+        name = next(iter(type(value).model_fields))
+        return "not" if name == "not_" else name
+    return None
+
+
+Condition = Annotated[
+    Annotated[All, Tag("all")]
+    | Annotated[Any_, Tag("any")]
+    | Annotated[Not, Tag("not")]
+    | Annotated[Compare, Tag("compare")]
+    | Annotated[Flag, Tag("flag")]
+    | Annotated[Missing, Tag("missing")]
+    | Annotated[CountryIn, Tag("country_in")]
+    | Annotated[ProductIn, Tag("product_in")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message="a condition is a mapping with one operator: all, any, not, gte, gt, "
+        "lte, lt, eq, ne, flag, missing, country_in or product_in",
+    ),
+]
+
+for _m in (All, Any_, Not):
+    _m.model_rebuild()
+
+
+# ---------------------------------------------------------------- evaluation
+class Matched:
+    """What made a condition true: readable facts plus the list memberships behind them."""
+
+    __slots__ = ("facts", "memberships")
+
+    def __init__(self) -> None:
+        self.facts: list[str] = []
+        self.memberships: list[Any] = []
+
+    def extend(self, other: Matched) -> None:
+        """Take over another collector's facts and memberships."""
+        self.facts.extend(other.facts)
+        self.memberships.extend(other.memberships)
+
+
+class Context(Protocol):
+    """What a condition may ask about the counterparty being scored."""
+
+    def flag(self, name: str) -> bool: ...
+    def missing(self, name: str) -> bool: ...
+    def count(self, name: str) -> int: ...
+    def attribute(self, name: str) -> Any: ...
+    def risk(self, name: str) -> float: ...
+    def factor(self, name: str) -> float: ...
+    def weighted_score(self) -> float: ...
+    def countries_in(self, spec: CountryInSpec, out: Matched) -> bool: ...
+    def products_in(self, spec: ProductInSpec, out: Matched) -> bool: ...
+
+
+class Node:
+    """A compiled condition: ``test(ctx, out)`` returns truth and records why in ``out``."""
+
+    __slots__ = ()
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        raise NotImplementedError
+
+
+class _All(Node):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Node]) -> None:
+        self.parts = parts
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        tmp = Matched()
+        for part in self.parts:
+            if not part.test(ctx, tmp):
+                return False
+        out.extend(tmp)
+        return True
+
+
+class _Any(Node):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Node]) -> None:
+        self.parts = parts
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        for part in self.parts:
+            tmp = Matched()
+            if part.test(ctx, tmp):
+                out.extend(tmp)
+                return True
+        return False
+
+
+class _Not(Node):
+    __slots__ = ("part",)
+
+    def __init__(self, part: Node) -> None:
+        self.part = part
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        return not self.part.test(ctx, Matched())
+
+
+def _value(operand: Any, ctx: Context) -> Any:
+    if isinstance(operand, FactorRef):
+        return ctx.factor(operand.factor)
+    if isinstance(operand, RiskRef):
+        return ctx.risk(operand.risk)
+    if isinstance(operand, CountRef):
+        return ctx.count(operand.count)
+    if isinstance(operand, AttributeRef):
+        return ctx.attribute(operand.attribute)
+    if isinstance(operand, ScoreRef):
+        return ctx.weighted_score()
+    return operand
+
+
+def _describe(operand: Any) -> str:
+    if isinstance(operand, BaseModel):
+        ((key, val),) = operand.model_dump(by_alias=True).items()
+        return f"{key} {val}"
+    return repr(operand)
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+}
+_SYMBOL = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "==", "ne": "!="}
+
+
+class _Compare(Node):
+    __slots__ = ("fn", "left", "name", "right")
+
+    def __init__(self, name: str, left: Any, right: Any) -> None:
+        self.name, self.left, self.right, self.fn = name, left, right, _OPS[name]
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        a, b = _value(self.left, ctx), _value(self.right, ctx)
+        if a is None or b is None:
+            return False
+        num_a = isinstance(a, (int, float)) and not isinstance(a, bool)
+        num_b = isinstance(b, (int, float)) and not isinstance(b, bool)
+        if num_a and num_b:
+            a, b = round(a, PRECISION), round(b, PRECISION)
+        elif num_a != num_b or (type(a) is not type(b) and self.name not in ("eq", "ne")):
+            return self.name == "ne"
+        try:
+            ok = bool(self.fn(a, b))
+        except TypeError:
+            return False
+        if ok:
+            out.facts.append(f"{_describe(self.left)} = {a!r} {_SYMBOL[self.name]} {_describe(self.right)}")
+        return ok
+
+
+class _Flag(Node):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        if ctx.flag(self.name):
+            out.facts.append(f"{self.name} is true")
+            return True
+        return False
+
+
+class _Missing(Node):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        if ctx.missing(self.name):
+            out.facts.append(f"{self.name} not provided")
+            return True
+        return False
+
+
+class _CountryIn(Node):
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: CountryInSpec) -> None:
+        self.spec = spec
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        return ctx.countries_in(self.spec, out)
+
+
+class _ProductIn(Node):
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: ProductInSpec) -> None:
+        self.spec = spec
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        return ctx.products_in(self.spec, out)
+
+
+def compile_condition(cond: Any) -> Node:
+    """Turn a validated condition model into an evaluation tree (done once per policy)."""
+    if isinstance(cond, All):
+        return _All([compile_condition(c) for c in cond.all])
+    if isinstance(cond, Any_):
+        return _Any([compile_condition(c) for c in cond.any])
+    if isinstance(cond, Not):
+        return _Not(compile_condition(cond.not_))
+    if isinstance(cond, Compare):
+        name, (left, right) = cond.op
+        return _Compare(name, left, right)
+    if isinstance(cond, Flag):
+        return _Flag(cond.flag)
+    if isinstance(cond, Missing):
+        return _Missing(cond.missing)
+    if isinstance(cond, CountryIn):
+        return _CountryIn(cond.country_in)
+    if isinstance(cond, ProductIn):
+        return _ProductIn(cond.product_in)
+    raise TypeError(f"not a condition: {cond!r}")
+
+
+def walk(cond: Any) -> list[Any]:
+    """Every condition node in ``cond`` (itself included), depth first."""
+    out = [cond]
+    if isinstance(cond, (All, Any_)):
+        for c in cond.all if isinstance(cond, All) else cond.any:
+            out.extend(walk(c))
+    elif isinstance(cond, Not):
+        out.extend(walk(cond.not_))
+    return out
+
+
+def operands(cond: Any) -> list[Any]:
+    """Every operand used by comparisons in ``cond``."""
+    return [o for c in walk(cond) if isinstance(c, Compare) for o in c.op[1]]

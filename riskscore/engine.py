@@ -1,0 +1,552 @@
+"""The scoring engine: one counterparty, one policy, one date -> a :class:`Result`.
+
+Arithmetic (see docs/scoring.md): every aggregate (an exposure sum, a factor value, a
+weighted contribution, the score) is rounded half-even to :data:`PRECISION` (9) decimal
+places, and comparisons use rounded values, so real-world round percentages land on
+thresholds instead of a binary-float hair below them. A score exactly at a tier's
+minimum belongs to that (higher) tier.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
+from .counterparty import Counterparty, Owner, TradePartner
+from .countries import country_name, is_subdivision, parent_country
+from .errors import CounterpartyError, FieldIssue
+from .lists import JurisdictionList, Membership, Status
+from .policy_model import (
+    ConditionRule,
+    CountryRiskRule,
+    ExposureRule,
+    ListPoints,
+    OwnershipRule,
+    PolicyModel,
+    Rule,
+)
+from .result import AppliedOverride, Contribution, Result, SourceRef
+
+__all__ = ["CountryRisk", "Engine"]
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _r(x: float) -> float:
+    return round(x, PRECISION) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    return _PLACEHOLDER.sub(lambda m: _fmt(values.get(m.group(1), m.group(0))), template)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.9f}"
+    return str(value)
+
+
+class CountryRisk:
+    """Risk points of one code on one date, with the list hits and unknowns behind them."""
+
+    __slots__ = ("assumed", "code", "hits", "points", "unknown")
+
+    def __init__(
+        self,
+        code: str,
+        points: float,
+        hits: list[tuple[float, Membership]],
+        unknown: list[str],
+        assumed: list[tuple[str, float]],
+    ) -> None:
+        self.code = code
+        self.points = points
+        self.hits = hits
+        self.unknown = unknown
+        self.assumed = assumed
+
+    def describe(self) -> str:
+        """``'FATF increased monitoring (2023-06-23)'``-style text of the deciding lists."""
+        parts = [
+            f"{m.list.title}{f' [{m.period.category}]' if m.period and m.period.category else ''}"
+            f" since {m.period.listed.date if m.period else '?'}"
+            for _, m in self.hits
+        ]
+        parts += [
+            f"status unknown on '{lid}' (policy assumes {_fmt(pts)} points)" for lid, pts in self.assumed if pts > 0
+        ]
+        return "; ".join(parts) if parts else "on no applied list (baseline)"
+
+
+def source_refs(memberships: Iterable[Membership]) -> list[SourceRef]:
+    """Citations for list memberships (deduplicated, in order)."""
+    out: list[SourceRef] = []
+    seen: set[tuple[str, str, str]] = set()
+    for m in memberships:
+        if m.entry is None or m.period is None:
+            continue
+        event = m.period.listed
+        for sid in (event.source, *event.see_also):
+            key = (m.list.id, m.entry.code, sid)
+            if key in seen:
+                continue
+            seen.add(key)
+            src = m.list.source(sid)
+            out.append(
+                SourceRef(
+                    title=src.title,
+                    url=src.url,
+                    list_id=m.list.id,
+                    authority=m.list.authority,
+                    code=m.entry.code,
+                    category=m.period.category,
+                    listed_on=event.date,
+                    confidence=event.confidence,
+                )
+            )
+    return out
+
+
+class _Snapshot:
+    """Everything that depends only on the date: country risk and list warnings."""
+
+    def __init__(self, engine: Engine, as_of: date) -> None:
+        self.as_of = as_of
+        self.engine = engine
+        self.risk: dict[str, CountryRisk] = {}
+        self.lock = threading.Lock()
+        self.warnings = [
+            f"list '{lst.id}' was last reviewed on {lst.reviewed} (review due {lst.review_horizon}); "
+            f"changes after that date are not reflected"
+            for lst in engine.applied_lists
+            if as_of > lst.review_horizon
+        ]
+
+    def country(self, code: str) -> CountryRisk:
+        found = self.risk.get(code)
+        if found is None:
+            found = self.engine.country_risk(code, self.as_of)
+            with self.lock:
+                self.risk[code] = found
+        return found
+
+
+class Engine:
+    """A compiled policy: immutable after construction and safe to share across threads."""
+
+    def __init__(
+        self,
+        model: PolicyModel,
+        lists: dict[str, JurisdictionList],
+        fingerprint: str,
+        authorities: list[str],
+    ) -> None:
+        self.model = model
+        self.lists = lists
+        self.fingerprint = fingerprint
+        self.authorities = authorities
+        self.mappings: list[tuple[ListPoints, JurisdictionList]] = [
+            (lp, lists[lp.list]) for lp in model.country_risk.lists if lp.list in lists
+        ]
+        self.applied_lists = [lst for _, lst in self.mappings]
+        seen = {lst.id for lst in self.applied_lists}
+        for lst in lists.values():
+            if lst.id not in seen:
+                self.applied_lists.append(lst)
+                seen.add(lst.id)
+        self.conditions: dict[str, Node] = {}
+        for factor in model.factors:
+            for rule in factor.rules:
+                if isinstance(rule, ConditionRule):
+                    self.conditions[rule.id] = compile_condition(rule.when)
+        self.override_nodes = [compile_condition(o.when) for o in model.overrides]
+        order = {"add": 0, "cap": 1, "floor": 2, "prohibit": 3}
+        self.override_order = sorted(range(len(model.overrides)), key=lambda i: order[model.overrides[i].action])
+        self.tiers = sorted(model.tiers, key=lambda t: t.min)
+        self._snapshots: OrderedDict[date, _Snapshot] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ dates and countries
+    def snapshot(self, as_of: date) -> _Snapshot:
+        """The per-date country-risk cache (the 64 most recent dates are kept)."""
+        snap = self._snapshots.get(as_of)
+        if snap is None:
+            with self._lock:
+                snap = self._snapshots.get(as_of)
+                if snap is None:
+                    snap = _Snapshot(self, as_of)
+                    self._snapshots[as_of] = snap
+                    while len(self._snapshots) > 64:
+                        self._snapshots.popitem(last=False)
+        return snap
+
+    def country_risk(self, code: str, as_of: date) -> CountryRisk:
+        """Risk points of a canonical code on a date: the max over applied lists."""
+        hits: list[tuple[float, Membership]] = []
+        unknown: list[str] = []
+        assumed: list[tuple[str, float]] = []
+        best = self.model.country_risk.baseline
+        for lp, lst in self.mappings:
+            m = lst.status(code, as_of)
+            if m.status is not Status.LISTED and is_subdivision(code):
+                parent = lst.status(parent_country(code), as_of)
+                if parent.status is Status.LISTED or m.status is Status.NOT_LISTED:
+                    m = parent
+            if m.status is Status.LISTED:
+                pts = self._list_points(lp, m)
+                hits.append((pts, m))
+                best = max(best, pts)
+            elif m.status is Status.UNKNOWN:
+                if lp.unknown_points is None:
+                    unknown.append(lst.id)
+                else:
+                    assumed.append((lst.id, lp.unknown_points))
+                    best = max(best, lp.unknown_points)
+        hits.sort(key=lambda h: -h[0])
+        return CountryRisk(code, best, hits, unknown, assumed)
+
+    @staticmethod
+    def _list_points(lp: ListPoints, m: Membership) -> float:
+        assert m.period is not None
+        if m.period.category is not None and m.period.category in lp.category_points:
+            return lp.category_points[m.period.category]
+        if lp.points_per_unit is not None and m.period.value is not None:
+            return min(100.0, _r(m.period.value * lp.points_per_unit))
+        return lp.points
+
+    def tier_of(self, score: float) -> str:
+        """The tier of a score: the highest tier whose minimum is <= the rounded score."""
+        s = _r(score)
+        tier = self.tiers[0].id
+        for t in self.tiers:
+            if s >= t.min:
+                tier = t.id
+        return tier
+
+    # ------------------------------------------------------------ scoring
+    def score(self, cp: Counterparty, as_of: date) -> Result:
+        """Score one validated counterparty on ``as_of``."""
+        snap = self.snapshot(as_of)
+        ctx = _Context(self, snap, cp)
+        contributions: list[Contribution] = []
+        for factor in self.model.factors:
+            fired: list[tuple[float, Rule, str, list[str], list[SourceRef]]] = []
+            for rule in factor.rules:
+                got = ctx.evaluate(rule)
+                if got is not None:
+                    fired.append((got[0], rule, got[1], got[2], got[3]))
+            if factor.combine == "max":
+                value = max((f[0] for f in fired), default=0.0)
+                winner = next((i for i, f in enumerate(fired) if f[0] == value), -1)
+                for i, (pts, rule, reason, facts, sources) in enumerate(fired):
+                    counted = pts if i == winner else 0.0
+                    contributions.append(
+                        self._contribution(rule.id, factor.id, factor.weight, pts, counted, reason, facts, sources)
+                    )
+            else:
+                total = 0.0
+                for pts, rule, reason, facts, sources in fired:
+                    counted = _r(min(pts, 100.0 - total))
+                    total = _r(total + counted)
+                    contributions.append(
+                        self._contribution(rule.id, factor.id, factor.weight, pts, counted, reason, facts, sources)
+                    )
+                value = total
+            ctx.factors[factor.id] = _r(value)
+        weighted = _r(math.fsum(c.weighted for c in contributions))
+        ctx.weighted = weighted
+        tier_before = self.tier_of(weighted)
+        score, tier = weighted, tier_before
+        applied: list[AppliedOverride] = []
+        for i in self.override_order:
+            ov = self.model.overrides[i]
+            out = Matched()
+            if not self.override_nodes[i].test(ctx, out):
+                continue
+            new_score = score
+            if ov.action == "prohibit":
+                new_score = 100.0
+            elif ov.action == "add":
+                assert ov.points is not None
+                new_score = min(100.0, max(0.0, _r(score + ov.points)))
+            elif ov.action == "cap":
+                assert ov.score is not None
+                new_score = min(score, ov.score)
+            elif ov.tier is not None:
+                new_score = max(score, next(t.min for t in self.tiers if t.id == ov.tier))
+            else:
+                assert ov.score is not None
+                new_score = max(score, ov.score)
+            new_tier = self.tiers[-1].id if ov.action == "prohibit" else self.tier_of(new_score)
+            sources = source_refs(out.memberships) + [SourceRef(title=c.title, url=c.url) for c in ov.sources]
+            applied.append(
+                AppliedOverride(
+                    override_id=ov.id,
+                    action=ov.action,
+                    rationale=ov.rationale,
+                    score_before=score,
+                    score_after=new_score,
+                    tier_before=tier,
+                    tier_after=new_tier,
+                    facts=out.facts,
+                    sources=sources,
+                )
+            )
+            score, tier = new_score, new_tier
+        return Result(
+            counterparty_id=cp.id,
+            score=score,
+            tier=tier,
+            score_before_overrides=weighted,
+            tier_before_overrides=tier_before,
+            factors=dict(ctx.factors),
+            contributions=contributions,
+            overrides=applied,
+            warnings=snap.warnings + ctx.unknown_warnings(),
+            as_of=as_of,
+            policy_id=self.model.id,
+            policy_version=self.model.version,
+            fingerprint=self.fingerprint,
+            authorities=self.authorities,
+        )
+
+    @staticmethod
+    def _contribution(
+        rule_id: str,
+        factor: str,
+        weight: float,
+        points: float,
+        counted: float,
+        reason: str,
+        facts: list[str],
+        sources: list[SourceRef],
+    ) -> Contribution:
+        return Contribution(
+            rule_id=rule_id,
+            factor=factor,
+            points=points,
+            weight=weight,
+            weighted=_r(weight * counted),
+            reason=reason,
+            facts=facts,
+            sources=sources,
+        )
+
+
+class _Context:
+    """Per-call state: the counterparty, the date's snapshot and factor values so far."""
+
+    def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty) -> None:
+        self.engine = engine
+        self.snap = snap
+        self.cp = cp
+        self.factors: dict[str, float] = {}
+        self.weighted = 0.0
+        self._unknown: dict[str, list[str]] = {}
+
+    # -- helpers
+    def _risk(self, code: str) -> CountryRisk:
+        risk = self.snap.country(code)
+        if risk.unknown:
+            for list_id in risk.unknown:
+                self._unknown.setdefault(list_id, [])
+                if code not in self._unknown[list_id]:
+                    self._unknown[list_id].append(code)
+        return risk
+
+    def unknown_warnings(self) -> list[str]:
+        """One warning per list whose status was unknown for a country scored."""
+        return [
+            f"list '{list_id}' has no recorded status on {self.snap.as_of} for {', '.join(codes)}; "
+            f"the policy sets no unknown_points for it, so their risk may be understated"
+            for list_id, codes in self._unknown.items()
+        ]
+
+    def _countries(self, name: str) -> list[tuple[str, float | None]]:
+        cp = self.cp
+        if name == "incorporation":
+            return [(cp.incorporation, None)] if cp.incorporation else []
+        if name == "operations":
+            return [(c, None) for c in cp.operations or ()]
+        if name == "owners":
+            return [(o.country, o.share) for o in cp.owners or ()]
+        if name == "trade_partners":
+            return [(p.country, p.share) for p in cp.trade_partners or ()]
+        out: list[tuple[str, float | None]] = []
+        for field in ("incorporation", "operations", "owners", "trade_partners"):
+            out.extend(self._countries(field))
+        return out
+
+    def _missing_field(self, rule: Rule, field: str) -> tuple[float, str, list[str], list[SourceRef]]:
+        missing = getattr(rule, "missing_points", None)
+        if missing is None:
+            raise CounterpartyError(
+                [FieldIssue(field, f"required by rule '{rule.id}' of the policy (it sets no missing_points)")]
+            )
+        return (
+            missing,
+            f"{field} not provided: scored as missing data ({_fmt(missing)} points)",
+            [f"{field} not provided"],
+            [],
+        )
+
+    # -- rules
+    def evaluate(self, rule: Rule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+        """Points, reason, facts and sources of a rule, or None if it did not fire."""
+        if isinstance(rule, CountryRiskRule):
+            return self._country_rule(rule)
+        if isinstance(rule, OwnershipRule):
+            return self._ownership_rule(rule)
+        if isinstance(rule, ExposureRule):
+            return self._exposure_rule(rule)
+        node = self.engine.conditions[rule.id]
+        out = Matched()
+        if not node.test(self, out):
+            return None
+        reason = _render(rule.reason, {"points": rule.points, "facts": "; ".join(out.facts)})
+        sources = source_refs(out.memberships) + [SourceRef(title=c.title, url=c.url) for c in rule.sources]
+        return rule.points, reason, out.facts, sources
+
+    def _country_rule(self, rule: CountryRiskRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+        raw = getattr(self.cp, rule.field)
+        if raw is None:
+            return self._missing_field(rule, rule.field)
+        codes = [raw] if isinstance(raw, str) else list(raw)
+        if not codes:
+            if rule.empty_points == 0:
+                return None
+            return rule.empty_points, f"no {rule.field} given ({_fmt(rule.empty_points)} points)", [], []
+        risks = [self._risk(c) for c in codes]
+        best = max(risks, key=lambda r: r.points)
+        facts = [
+            f"{rule.field}: {country_name(r.code)} ({r.code}) = {_fmt(r.points)} points, {r.describe()}" for r in risks
+        ]
+        values = {
+            "country": best.code,
+            "country_name": country_name(best.code),
+            "points": best.points,
+            "lists": best.describe(),
+        }
+        return best.points, _render(rule.reason, values), facts, source_refs(m for _, m in best.hits)
+
+    def _ownership_rule(self, rule: OwnershipRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+        owners = self.cp.owners
+        if owners is None or (not owners and rule.empty_points is None):
+            return self._missing_field(rule, "owners")
+        if not owners:
+            assert rule.empty_points is not None
+            return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], []
+        best_pts, best_i = -1.0, 0
+        facts = []
+        for i, owner in enumerate(owners):
+            risk = self._risk(owner.country)
+            pts = _r(risk.points * min(1.0, owner.share / rule.saturation))
+            facts.append(
+                f"owners[{i}]: {country_name(owner.country)} ({owner.country}) share {_fmt(owner.share)}, "
+                f"risk {_fmt(risk.points)} -> {_fmt(pts)} points"
+            )
+            if pts > best_pts:
+                best_pts, best_i = pts, i
+        owner = owners[best_i]
+        risk = self._risk(owner.country)
+        values = {
+            "country": owner.country,
+            "country_name": country_name(owner.country),
+            "share": owner.share,
+            "risk": risk.points,
+            "points": best_pts,
+            "lists": risk.describe(),
+            "owner": owner.name or f"owners[{best_i}]",
+        }
+        return best_pts, _render(rule.reason, values), facts, source_refs(m for _, m in risk.hits)
+
+    def _exposure_rule(self, rule: ExposureRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+        items: Sequence[Owner | TradePartner] | None = (
+            self.cp.trade_partners if rule.field == "trade_partners" else self.cp.owners
+        )
+        if items is None:
+            return self._missing_field(rule, rule.field)
+        total = 0.0
+        facts: list[str] = []
+        memberships: list[Membership] = []
+        for i, item in enumerate(items):
+            risk = self._risk(item.country)
+            total += item.share * risk.points
+            facts.append(
+                f"{rule.field}[{i}]: {country_name(item.country)} ({item.country}) share {_fmt(item.share)} "
+                f"x risk {_fmt(risk.points)}"
+            )
+            memberships.extend(m for _, m in risk.hits[:1])
+        points = min(100.0, _r(total))
+        if points == 0:
+            return None
+        values = {"exposure": points, "points": points, "partners": len(items)}
+        return points, _render(rule.reason, values), facts, source_refs(memberships)
+
+    # -- the condition Context protocol
+    def flag(self, name: str) -> bool:
+        return bool(getattr(self.cp, name))
+
+    def missing(self, name: str) -> bool:
+        return getattr(self.cp, name) is None
+
+    def count(self, name: str) -> int:
+        return len(getattr(self.cp, name) or ())
+
+    def attribute(self, name: str) -> Any:
+        return self.cp.attributes.get(name)
+
+    def risk(self, name: str) -> float:
+        codes = [c for c, _ in self._countries(name)]
+        return max((self._risk(c).points for c in codes), default=0.0)
+
+    def factor(self, name: str) -> float:
+        return self.factors[name]
+
+    def weighted_score(self) -> float:
+        return self.weighted
+
+    def countries_in(self, spec: CountryInSpec, out: Matched) -> bool:
+        found = False
+        for code, share in self._countries(spec.field):
+            if share is not None and round(share, PRECISION) < spec.min_share:
+                continue
+            for list_id in spec.lists:
+                lst = self.engine.lists[list_id]
+                m = lst.status(code, self.snap.as_of)
+                if m.status is not Status.LISTED and is_subdivision(code):
+                    m = lst.status(parent_country(code), self.snap.as_of)
+                if m.status is not Status.LISTED or m.period is None:
+                    continue
+                if spec.categories is not None and m.period.category not in spec.categories:
+                    continue
+                found = True
+                cat = f" [{m.period.category}]" if m.period.category else ""
+                share_text = f" (share {_fmt(share)})" if share is not None else ""
+                out.facts.append(
+                    f"{spec.field}: {country_name(code)} ({code}){share_text} is on {lst.title}{cat} since {m.period.listed.date}"
+                )
+                out.memberships.append(m)
+        return found
+
+    def products_in(self, spec: ProductInSpec, out: Matched) -> bool:
+        lst = self.engine.lists[spec.list]
+        found = False
+        for code in self.cp.products or ():
+            for entry in lst.product_entries(code):
+                m = lst.status(entry.code, self.snap.as_of)
+                if m.status is not Status.LISTED or m.period is None:
+                    continue
+                if spec.categories is not None and m.period.category not in spec.categories:
+                    continue
+                found = True
+                cat = f" [{m.period.category}]" if m.period.category else ""
+                out.facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{cat}")
+                out.memberships.append(m)
+        return found

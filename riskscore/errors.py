@@ -1,0 +1,127 @@
+"""Errors raised by riskscore.
+
+Every error riskscore raises on bad input derives from :class:`RiskscoreError`, and each
+branch also subclasses the built-in exception it refines, so ``except ValueError`` keeps
+working for callers that do not know riskscore::
+
+    RiskscoreError
+    ├── PolicyError (ValueError)          a rule, list or policy file is invalid
+    ├── CounterpartyError (ValueError)    a counterparty is invalid (field paths attached)
+    ├── CountryError (LookupError)        a country value is not recognised
+    └── AsOfError (ValueError)            an as-of date cannot be parsed
+
+Errors keep their facts as attributes (file, line, column, key path, value, suggestion)
+so integrators can render them their own way; ``str()`` gives ``path:line:col: message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AsOfError",
+    "CounterpartyError",
+    "CountryError",
+    "FieldIssue",
+    "Issue",
+    "PolicyError",
+    "RiskscoreError",
+]
+
+
+class RiskscoreError(Exception):
+    """Root of every error riskscore raises on bad input."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a rule, list or policy file."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    key_path: str = ""
+    code: str = "invalid"
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.code}"
+        if self.key_path:
+            text += f" at '{self.key_path}'"
+        text += f": {self.message}"
+        if self.suggestion:
+            text += f" (did you mean {self.suggestion!r}?)"
+        return text
+
+
+class PolicyError(RiskscoreError, ValueError):
+    """A rule, list or policy file is invalid.
+
+    ``issues`` lists every problem found (not only the first); ``file``, ``line``,
+    ``column`` and ``key_path`` describe the first of them.
+    """
+
+    def __init__(self, issues: list[Issue] | Issue | str) -> None:
+        if isinstance(issues, str):
+            issues = [Issue(issues)]
+        elif isinstance(issues, Issue):
+            issues = [issues]
+        self.issues: list[Issue] = list(issues)
+        first = self.issues[0]
+        self.file = first.file
+        self.line = first.line
+        self.column = first.column
+        self.key_path = first.key_path
+        self.suggestion = first.suggestion
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One problem in a counterparty, located by its field path (``owners[1].share``)."""
+
+    path: str
+    message: str
+    value: object = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.path or '<counterparty>'}: {self.message}"
+
+
+class CounterpartyError(RiskscoreError, ValueError):
+    """A counterparty is invalid. ``issues`` holds every problem with its field path."""
+
+    def __init__(self, issues: list[FieldIssue], *, index: int | None = None) -> None:
+        self.issues = list(issues)
+        self.index = index
+        self.path = self.issues[0].path if self.issues else ""
+        prefix = f"counterparty #{index}: " if index is not None else ""
+        super().__init__(prefix + "; ".join(str(i) for i in self.issues))
+
+
+class CountryError(RiskscoreError, LookupError):
+    """A country or subdivision value is not recognised; never silently defaulted."""
+
+    def __init__(self, value: object, suggestion: str | None = None, path: str = "") -> None:
+        self.value = value
+        self.suggestion = suggestion
+        self.path = path
+        msg = f"unknown country or subdivision {value!r}"
+        if suggestion:
+            msg += f" (did you mean {suggestion!r}?)"
+        if path:
+            msg = f"{path}: {msg}"
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would repr() the message otherwise
+        return str(self.args[0])
+
+
+class AsOfError(RiskscoreError, ValueError):
+    """An as-of date is not a ``date`` or a ``YYYY-MM-DD`` string."""

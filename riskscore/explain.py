@@ -1,0 +1,63 @@
+"""Readable explanations of a :class:`~riskscore.Result`, citing the source of every point."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .result import Result, SourceRef
+
+__all__ = ["explain"]
+
+
+def _cite(src: SourceRef) -> str:
+    parts = [src.title]
+    if src.list_id:
+        listed = f", listed {src.listed_on}" if src.listed_on else ""
+        cat = f" [{src.category}]" if src.category else ""
+        parts.append(f"({src.authority} list '{src.list_id}': {src.code}{cat}{listed})")
+    if src.url:
+        parts.append(f"<{src.url}>")
+    if src.confidence != "confirmed":
+        parts.append(f"[confidence: {src.confidence}]")
+    return " ".join(parts)
+
+
+def explain(result: Result, *, markdown: bool = False) -> str:
+    """Render ``result`` as plain text (or Markdown): score, tier, each point and its source."""
+    h = "## " if markdown else ""
+    b = "- " if markdown else "  "
+    lines = [
+        f"{h}Counterparty {result.counterparty_id}: score {result.score:g} -> tier {result.tier.upper()}",
+        f"policy {result.policy_id} {result.policy_version} (fingerprint {result.fingerprint[:16]}), "
+        f"as of {result.as_of}, authorities applied: {', '.join(result.authorities)}",
+        "",
+        f"{h}Contributions (weighted score {result.score_before_overrides:g}, "
+        f"tier {result.tier_before_overrides} before overrides)",
+    ]
+    counted = [c for c in result.contributions if c.weighted > 0]
+    others = [c for c in result.contributions if c.weighted <= 0]
+    for c in counted + others:
+        note = "" if c.weighted > 0 else " (superseded within its factor)"
+        lines.append(f"{b}{c.weighted:g} = {c.weight:g} x {c.points:g}  [{c.factor} / {c.rule_id}]{note}: {c.reason}")
+        for fact in c.facts:
+            lines.append(f"{b}    fact: {fact}")
+        for src in c.sources:
+            lines.append(f"{b}    source: {_cite(src)}")
+    if not result.contributions:
+        lines.append(f"{b}(no rule fired)")
+    if result.overrides:
+        lines += ["", f"{h}Overrides"]
+        for o in result.overrides:
+            lines.append(
+                f"{b}{o.override_id} ({o.action}): {o.score_before:g} [{o.tier_before}] -> "
+                f"{o.score_after:g} [{o.tier_after}]: {o.rationale}"
+            )
+            for fact in o.facts:
+                lines.append(f"{b}    fact: {fact}")
+            for src in o.sources:
+                lines.append(f"{b}    source: {_cite(src)}")
+    if result.warnings:
+        lines += ["", f"{h}Warnings"]
+        lines += [f"{b}{w}" for w in result.warnings]
+    return "\n".join(lines)

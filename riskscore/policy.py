@@ -1,0 +1,377 @@
+"""Loading a policy: files -> validated models -> a compiled, fingerprinted :class:`Policy`.
+
+Everything is loaded first, then linked and checked; every problem found is reported
+(not only the first), each with file, line, column and key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import conditions as cond
+from ._yaml import LocatedData, PathKey, format_path, load_file
+from .counterparty import Counterparty, parse_counterparty
+from .engine import Engine
+from .errors import AsOfError, Issue, PolicyError
+from .lists import JurisdictionList
+from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, ConditionRule, PolicyModel
+from .result import Result
+
+__all__ = ["Policy", "default_policy_path", "load_policy", "parse_as_of"]
+
+M = TypeVar("M", bound=BaseModel)
+_HERE = Path(__file__).resolve().parent
+
+
+def default_policy_path() -> Path:
+    """The bundled default policy: inside the installed package, or the checkout's rules/."""
+    for candidate in (_HERE / "_rules" / "default" / "policy.yaml", _HERE.parent / "rules" / "default" / "policy.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise PolicyError(Issue("the bundled default policy is missing from this installation", code="no-default"))
+
+
+def parse_as_of(as_of: date | str | None) -> date:
+    """``None`` -> today; a ``date``; or a ``YYYY-MM-DD`` string. Anything else raises AsOfError."""
+    if as_of is None:
+        return date.today()
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if isinstance(as_of, date):
+        return as_of
+    if isinstance(as_of, str) and len(as_of) == 10:
+        try:
+            return date.fromisoformat(as_of)
+        except ValueError:
+            pass
+    raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {as_of!r}")
+
+
+def _vocabulary() -> list[str]:
+    names: set[str] = set()
+    seen: set[type] = set()
+
+    def visit(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(field.alias or name)
+            for arg in _model_types(field.annotation):
+                visit(arg)
+
+    visit(PolicyModel)
+    visit(JurisdictionList)
+    return sorted(names)
+
+
+def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _model_types(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _model_types(meta)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _model_types(origin)
+
+
+_VOCAB: list[str] = []
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str):
+            if part in node:
+                path.append(part)
+                node = node[part]
+            elif i == len(loc) - 1:
+                path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+    return tuple(path)
+
+
+def _issue(located: LocatedData, path: PathKey, message: str, code: str, suggestion: str | None = None) -> Issue:
+    where = located.locate(path)
+    return Issue(
+        message,
+        file=located.file,
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+        key_path=format_path(path),
+        code=code,
+        suggestion=suggestion,
+    )
+
+
+def validate_located(model: type[M], located: LocatedData) -> M:
+    """Validate parsed YAML against ``model``; errors carry file:line:column and key path."""
+    try:
+        return model.model_validate(located.data)
+    except ValidationError as exc:
+        if not _VOCAB:
+            _VOCAB.extend(_vocabulary())
+        issues = []
+        for err in exc.errors(include_url=False):
+            path = _data_path(located.data, err["loc"])
+            msg, code, suggestion = err["msg"], err["type"], None
+            if code == "extra_forbidden" and path:
+                msg = f"unknown key {path[-1]!r}"
+                suggestion = _suggest(str(path[-1]), _VOCAB)
+            elif code == "missing":
+                msg = f"missing required key {err['loc'][-1]!r}"
+            elif code.startswith(("string_", "int_", "float_", "bool_", "date_", "list_", "dict_", "literal_")):
+                msg = f"{msg} (got {err.get('input')!r})"
+            issues.append(_issue(located, path, msg, code, suggestion))
+        raise PolicyError(issues) from None
+
+
+def _list_files(base: Path, entries: list[str], located: LocatedData) -> list[Path]:
+    files: list[Path] = []
+    for i, entry in enumerate(entries):
+        target = (base / entry).resolve()
+        if target.is_dir():
+            files.extend(sorted(target.glob("*.yaml")))
+        elif target.is_file():
+            files.append(target)
+        else:
+            raise PolicyError(_issue(located, ("lists", i), f"no list file or folder at {entry!r}", "missing-list"))
+    return files
+
+
+class _Checker:
+    """Cross-reference checks after every file has loaded."""
+
+    def __init__(self, model: PolicyModel, lists: dict[str, JurisdictionList], located: LocatedData) -> None:
+        self.model, self.lists, self.located = model, lists, located
+        self.issues: list[Issue] = []
+
+    def add(self, path: PathKey, message: str, code: str, suggestion: str | None = None) -> None:
+        self.issues.append(_issue(self.located, path, message, code, suggestion))
+
+    def run(self, applied: set[str]) -> None:
+        m = self.model
+        for i, lp in enumerate(m.country_risk.lists):
+            self._list_ref(("country_risk", "lists", i, "list"), lp.list, "country", applied, must_apply=False)
+        self._unique("factors", [f.id for f in m.factors])
+        self._unique("overrides", [o.id for o in m.overrides])
+        self._unique("tiers", [t.id for t in m.tiers])
+        rule_ids: list[str] = []
+        earlier: set[str] = set()
+        for fi, factor in enumerate(m.factors):
+            for ri, rule in enumerate(factor.rules):
+                path: PathKey = ("factors", fi, "rules", ri)
+                rule_ids.append(rule.id)
+                allowed = RULE_PLACEHOLDERS[rule.kind]
+                for name in PLACEHOLDER.findall(rule.reason):
+                    if name not in allowed:
+                        self.add(
+                            (*path, "reason"),
+                            f"unknown placeholder {{{name}}} for a {rule.kind} rule",
+                            "bad-placeholder",
+                            _suggest(name, allowed),
+                        )
+                if isinstance(rule, ConditionRule):
+                    self._condition(rule.when, (*path, "when"), earlier, applied, in_override=False)
+            earlier.add(factor.id)
+        seen: set[str] = set()
+        for fi, factor in enumerate(m.factors):
+            for ri, rule in enumerate(factor.rules):
+                if rule.id in seen:
+                    self.add(("factors", fi, "rules", ri, "id"), f"duplicate rule id {rule.id!r}", "duplicate-id")
+                seen.add(rule.id)
+        total = sum(f.weight for f in m.factors)
+        if abs(total - 1.0) > 1e-9:
+            self.add(("factors",), f"factor weights sum to {total:.9g}, not 1", "weights-sum")
+        tiers = m.tiers
+        if tiers[0].min != 0:
+            self.add(("tiers", 0, "min"), "the first tier must start at 0", "tier-start")
+        for i in range(1, len(tiers)):
+            if tiers[i].min <= tiers[i - 1].min:
+                self.add(("tiers", i, "min"), "tier minimums must increase strictly", "tier-order")
+        tier_ids = [t.id for t in tiers]
+        all_factors = {f.id for f in m.factors}
+        for oi, ov in enumerate(m.overrides):
+            if ov.tier is not None and ov.tier not in tier_ids:
+                self.add(
+                    ("overrides", oi, "tier"), f"unknown tier {ov.tier!r}", "unknown-tier", _suggest(ov.tier, tier_ids)
+                )
+            self._condition(ov.when, ("overrides", oi, "when"), all_factors, applied, in_override=True)
+
+    def _unique(self, key: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                self.add((key, i, "id"), f"duplicate id {ident!r}", "duplicate-id")
+            seen.add(ident)
+
+    def _list_ref(self, path: PathKey, list_id: str, kind: str, applied: set[str], must_apply: bool = True) -> None:
+        lst = self.lists.get(list_id)
+        if lst is None:
+            self.add(path, f"unknown list {list_id!r}", "unknown-list", _suggest(list_id, self.lists))
+        elif lst.kind != kind:
+            self.add(path, f"list {list_id!r} is a {lst.kind} list; a {kind} list is needed here", "list-kind")
+        elif must_apply and lst.authority not in applied:
+            self.add(
+                path,
+                f"list {list_id!r} is issued by {lst.authority}, which this policy does not apply",
+                "authority-not-applied",
+            )
+
+    def _condition(self, c: Any, path: PathKey, factors: set[str], applied: set[str], in_override: bool) -> None:
+        for node in cond.walk(c):
+            if isinstance(node, cond.CountryIn):
+                for lid in node.country_in.lists:
+                    self._list_ref((*path, "country_in", "list"), lid, "country", applied)
+            elif isinstance(node, cond.ProductIn):
+                self._list_ref((*path, "product_in", "list"), node.product_in.list, "product", applied)
+        for op in cond.operands(c):
+            if isinstance(op, cond.FactorRef) and op.factor not in factors:
+                where = "defined" if in_override else "defined earlier"
+                self.add(path, f"factor {op.factor!r} is not {where}", "unknown-factor", _suggest(op.factor, factors))
+            if isinstance(op, cond.ScoreRef) and not in_override:
+                self.add(path, "{score: weighted} is only available in overrides", "score-in-rule")
+
+
+def _fingerprint(model: PolicyModel, lists: Mapping[str, JurisdictionList]) -> str:
+    canonical = {
+        "policy": model.model_dump(mode="json", by_alias=True),
+        "lists": [lists[k].model_dump(mode="json") for k in sorted(lists)],
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load, validate and compile a policy.
+
+    ``path`` is a policy YAML file or a folder holding ``policy.yaml``; ``None`` loads the
+    bundled default policy. Raises :class:`~riskscore.PolicyError` listing every problem.
+    """
+    policy_path = default_policy_path() if path is None else Path(path)
+    if policy_path.is_dir():
+        policy_path = policy_path / "policy.yaml"
+    located = load_file(policy_path)
+    model = validate_located(PolicyModel, located)
+    issues: list[Issue] = []
+    lists: dict[str, JurisdictionList] = {}
+    origin: dict[str, str] = {}
+    for file in _list_files(policy_path.parent, model.lists, located):
+        try:
+            lst_located = load_file(file)
+            lst = validate_located(JurisdictionList, lst_located)
+        except PolicyError as exc:
+            issues.extend(exc.issues)
+            continue
+        if lst.id in lists:
+            issues.append(
+                _issue(lst_located, ("id",), f"list id {lst.id!r} also defined in {origin[lst.id]}", "duplicate-list")
+            )
+            continue
+        lists[lst.id] = lst
+        origin[lst.id] = str(file)
+    if issues:
+        raise PolicyError(issues)
+    known = sorted({lst.authority for lst in lists.values()})
+    if model.authorities == "all":
+        applied = set(known)
+    else:
+        applied = set(model.authorities)
+        for i, auth in enumerate(model.authorities):
+            if auth not in known:
+                issues.append(
+                    _issue(
+                        located,
+                        ("authorities", i),
+                        f"no loaded list is issued by {auth!r}",
+                        "unknown-authority",
+                        _suggest(auth, known),
+                    )
+                )
+    checker = _Checker(model, lists, located)
+    checker.run(applied)
+    issues.extend(checker.issues)
+    if issues:
+        raise PolicyError(issues)
+    applied_lists = {k: v for k, v in lists.items() if v.authority in applied}
+    return Policy(model, applied_lists, sorted(applied), policy_path)
+
+
+class Policy:
+    """A loaded, validated, compiled policy. Immutable; safe to share across threads.
+
+    Create it with :func:`riskscore.load_policy`.
+    """
+
+    __slots__ = ("_engine", "path")
+
+    def __init__(
+        self, model: PolicyModel, lists: dict[str, JurisdictionList], authorities: list[str], path: Path
+    ) -> None:
+        self._engine = Engine(model, lists, _fingerprint(model, lists), authorities)
+        self.path = path
+
+    @property
+    def id(self) -> str:
+        """The policy's id."""
+        return self._engine.model.id
+
+    @property
+    def version(self) -> str:
+        """The policy's version."""
+        return self._engine.model.version
+
+    @property
+    def model(self) -> PolicyModel:
+        """The validated policy file."""
+        return self._engine.model
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the canonical policy and its applied lists."""
+        return self._engine.fingerprint
+
+    @property
+    def authorities(self) -> list[str]:
+        """Authorities whose lists this policy applies."""
+        return list(self._engine.authorities)
+
+    @property
+    def lists(self) -> Mapping[str, JurisdictionList]:
+        """The applied lists by id."""
+        return dict(self._engine.lists)
+
+    @property
+    def tiers(self) -> list[str]:
+        """Tier ids from lowest to highest."""
+        return [t.id for t in self._engine.tiers]
+
+    def score(self, counterparty: Counterparty | Mapping[str, Any], as_of: date | str | None = None) -> Result:
+        """Score one counterparty (a :class:`Counterparty` or a plain mapping) on ``as_of``.
+
+        ``as_of`` is a ``date`` or ``"YYYY-MM-DD"`` (default: today). Raises
+        :class:`~riskscore.CounterpartyError` naming the field path of bad input.
+        """
+        cp = parse_counterparty(counterparty)
+        return self._engine.score(cp, parse_as_of(as_of))
+
+    def __repr__(self) -> str:
+        return f"<riskscore.Policy {self.id} {self.version} {self.fingerprint[:12]}>"
