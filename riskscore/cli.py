@@ -3,6 +3,7 @@
     riskscore score FILE [--policy P] [--as-of D] [--format text|json]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
     riskscore validate [PATH]
+    riskscore schema [policy|list]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
 standard input. Exit status: 0 success; 1 a counterparty or the policy was refused
@@ -119,6 +120,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text(args.kind))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="riskscore", description="Counterparty risk scoring from YAML policies.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -140,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate a policy and its lists")
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")
     v.set_defaults(func=_cmd_validate)
+    sc = sub.add_parser("schema", help="print the JSON Schema of a policy or list file")
+    sc.add_argument("kind", nargs="?", choices=("policy", "list"), default="policy")
+    sc.set_defaults(func=_cmd_schema)
     return p
 
 

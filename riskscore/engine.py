@@ -518,7 +518,9 @@ class _Context:
             if share is not None and round(share, PRECISION) < spec.min_share:
                 continue
             for list_id in spec.lists:
-                lst = self.engine.lists[list_id]
+                lst = self.engine.lists.get(list_id)
+                if lst is None:  # issued by an authority the policy does not apply
+                    continue
                 m = lst.status(code, self.snap.as_of)
                 if m.status is not Status.LISTED and is_subdivision(code):
                     m = lst.status(parent_country(code), self.snap.as_of)
@@ -536,7 +538,9 @@ class _Context:
         return found
 
     def products_in(self, spec: ProductInSpec, out: Matched) -> bool:
-        lst = self.engine.lists[spec.list]
+        lst = self.engine.lists.get(spec.list)
+        if lst is None:  # issued by an authority the policy does not apply
+            return False
         found = False
         for code in self.cp.products or ():
             for entry in lst.product_entries(code):

@@ -55,22 +55,33 @@ def parse_as_of(as_of: date | str | None) -> date:
     raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {as_of!r}")
 
 
-def _vocabulary() -> list[str]:
-    names: set[str] = set()
+def _vocabulary() -> list[frozenset[str]]:
+    """The key sets of every model reachable from the two file formats."""
+    out: list[frozenset[str]] = []
     seen: set[type] = set()
 
     def visit(model: type[BaseModel]) -> None:
         if model in seen:
             return
         seen.add(model)
-        for name, field in model.model_fields.items():
-            names.add(field.alias or name)
+        out.append(frozenset(field.alias or name for name, field in model.model_fields.items()))
+        for field in model.model_fields.values():
             for arg in _model_types(field.annotation):
                 visit(arg)
 
     visit(PolicyModel)
     visit(JurisdictionList)
-    return sorted(names)
+    return out
+
+
+def _suggest_key(key: str, siblings: Iterable[str]) -> str | None:
+    """Suggest a key from the model whose keys best match the mapping's other keys."""
+    if not _VOCAB:
+        _VOCAB.extend(_vocabulary())
+    present = set(siblings) - {key}
+    ranked = sorted(_VOCAB, key=lambda keys: -len(keys & present))
+    best = [k for k in ranked if len(k & present) == len(ranked[0] & present)]
+    return _suggest(key, sorted(set().union(*best) - present))
 
 
 def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
@@ -85,7 +96,7 @@ def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
         yield from _model_types(origin)
 
 
-_VOCAB: list[str] = []
+_VOCAB: list[frozenset[str]] = []
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -127,15 +138,16 @@ def validate_located(model: type[M], located: LocatedData) -> M:
     try:
         return model.model_validate(located.data)
     except ValidationError as exc:
-        if not _VOCAB:
-            _VOCAB.extend(_vocabulary())
         issues = []
         for err in exc.errors(include_url=False):
             path = _data_path(located.data, err["loc"])
             msg, code, suggestion = err["msg"], err["type"], None
             if code == "extra_forbidden" and path:
                 msg = f"unknown key {path[-1]!r}"
-                suggestion = _suggest(str(path[-1]), _VOCAB)
+                parent = located.data
+                for part in path[:-1]:
+                    parent = parent[part]
+                suggestion = _suggest_key(str(path[-1]), parent if isinstance(parent, dict) else ())
             elif code == "missing":
                 msg = f"missing required key {err['loc'][-1]!r}"
             elif code.startswith(("string_", "int_", "float_", "bool_", "date_", "list_", "dict_", "literal_")):
@@ -167,10 +179,10 @@ class _Checker:
     def add(self, path: PathKey, message: str, code: str, suggestion: str | None = None) -> None:
         self.issues.append(_issue(self.located, path, message, code, suggestion))
 
-    def run(self, applied: set[str]) -> None:
+    def run(self) -> None:
         m = self.model
         for i, lp in enumerate(m.country_risk.lists):
-            self._list_ref(("country_risk", "lists", i, "list"), lp.list, "country", applied, must_apply=False)
+            self._list_ref(("country_risk", "lists", i, "list"), lp.list, "country")
         self._unique("factors", [f.id for f in m.factors])
         self._unique("overrides", [o.id for o in m.overrides])
         self._unique("tiers", [t.id for t in m.tiers])
@@ -190,7 +202,7 @@ class _Checker:
                             _suggest(name, allowed),
                         )
                 if isinstance(rule, ConditionRule):
-                    self._condition(rule.when, (*path, "when"), earlier, applied, in_override=False)
+                    self._condition(rule.when, (*path, "when"), earlier, in_override=False)
             earlier.add(factor.id)
         seen: set[str] = set()
         for fi, factor in enumerate(m.factors):
@@ -214,7 +226,7 @@ class _Checker:
                 self.add(
                     ("overrides", oi, "tier"), f"unknown tier {ov.tier!r}", "unknown-tier", _suggest(ov.tier, tier_ids)
                 )
-            self._condition(ov.when, ("overrides", oi, "when"), all_factors, applied, in_override=True)
+            self._condition(ov.when, ("overrides", oi, "when"), all_factors, in_override=True)
 
     def _unique(self, key: str, ids: list[str]) -> None:
         seen: set[str] = set()
@@ -223,26 +235,20 @@ class _Checker:
                 self.add((key, i, "id"), f"duplicate id {ident!r}", "duplicate-id")
             seen.add(ident)
 
-    def _list_ref(self, path: PathKey, list_id: str, kind: str, applied: set[str], must_apply: bool = True) -> None:
+    def _list_ref(self, path: PathKey, list_id: str, kind: str) -> None:
         lst = self.lists.get(list_id)
         if lst is None:
             self.add(path, f"unknown list {list_id!r}", "unknown-list", _suggest(list_id, self.lists))
         elif lst.kind != kind:
             self.add(path, f"list {list_id!r} is a {lst.kind} list; a {kind} list is needed here", "list-kind")
-        elif must_apply and lst.authority not in applied:
-            self.add(
-                path,
-                f"list {list_id!r} is issued by {lst.authority}, which this policy does not apply",
-                "authority-not-applied",
-            )
 
-    def _condition(self, c: Any, path: PathKey, factors: set[str], applied: set[str], in_override: bool) -> None:
+    def _condition(self, c: Any, path: PathKey, factors: set[str], in_override: bool) -> None:
         for node in cond.walk(c):
             if isinstance(node, cond.CountryIn):
                 for lid in node.country_in.lists:
-                    self._list_ref((*path, "country_in", "list"), lid, "country", applied)
+                    self._list_ref((*path, "country_in", "list"), lid, "country")
             elif isinstance(node, cond.ProductIn):
-                self._list_ref((*path, "product_in", "list"), node.product_in.list, "product", applied)
+                self._list_ref((*path, "product_in", "list"), node.product_in.list, "product")
         for op in cond.operands(c):
             if isinstance(op, cond.FactorRef) and op.factor not in factors:
                 where = "defined" if in_override else "defined earlier"
@@ -307,7 +313,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
                     )
                 )
     checker = _Checker(model, lists, located)
-    checker.run(applied)
+    checker.run()
     issues.extend(checker.issues)
     if issues:
         raise PolicyError(issues)

@@ -1,0 +1,67 @@
+"""The command line: score, explain, validate and schema over the bundled policy and examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from riskscore.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "counterparties.jsonl"
+
+
+def test_score_text_over_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "--as-of", "2026-07-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("# policy riskscore-default")
+    tiers = {line.split("\t")[0]: line.split("\t")[2].split()[0] for line in lines[1:]}
+    assert tiers["de-sme-001"] == "low" and tiers["kp-003"] == "prohibited" and tiers["tr-exp-002"] == "high"
+
+
+def test_score_json_lines_are_results(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "--as-of", "2026-07-01", "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 8 and all(len(r["fingerprint"]) == 64 for r in rows)
+
+
+def test_bad_records_are_reported_with_index_and_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "cps.json"
+    data.write_text(json.dumps([{"id": "ok", "incorporation": "DE"}, {"id": "bad", "incorporation": "Narnia"}]))
+    assert main(["score", str(data), "--as-of", "2026-07-01"]) == 1
+    captured = capsys.readouterr()
+    assert "ok\t" in captured.out
+    assert "record 1: incorporation: unknown country 'Narnia'" in captured.err
+    assert "1 record(s) refused" in captured.err
+
+
+def test_invalid_json_line_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "cps.jsonl"
+    data.write_text('{"id": "a", "incorporation": "DE"}\n{"id": "b",\n')
+    assert main(["score", str(data)]) == 1
+    assert f"{data}:2: invalid JSON" in capsys.readouterr().err
+
+
+def test_explain_one_counterparty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", str(EXAMPLES), "--id", "tr-exp-002", "--as-of", "2026-07-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Counterparty tr-exp-002" in out and "source:" in out and "chpl_to_russia_belarus_floor_high" in out
+    assert main(["explain", str(EXAMPLES), "--id", "nobody"]) == 1
+
+
+def test_validate_ok_and_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    assert "ok:" in capsys.readouterr().out
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("id: x\nversion: '1'\ntitle: t\nlists: [.]\ncountry_risk: {baseline: 5, lists: []}\nfactorz: []\n")
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:6:1" in err and "did you mean 'factors'" in err
+
+
+def test_schema_files_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    for kind in ("policy", "list"):
+        assert main(["schema", kind]) == 0
+        assert capsys.readouterr().out == (REPO / "rules" / "schema" / f"{kind}.schema.json").read_text()
