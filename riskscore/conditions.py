@@ -30,6 +30,7 @@ value, 0..100; only factors defined earlier, or any factor in overrides), ``{ris
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
@@ -335,12 +336,12 @@ def _describe(operand: Any) -> str:
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "gte": lambda a, b: a >= b,
-    "gt": lambda a, b: a > b,
-    "lte": lambda a, b: a <= b,
-    "lt": lambda a, b: a < b,
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
+    "gte": operator.ge,
+    "gt": operator.gt,
+    "lte": operator.le,
+    "lt": operator.lt,
+    "eq": operator.eq,
+    "ne": operator.ne,
 }
 _SYMBOL = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "==", "ne": "!="}
 

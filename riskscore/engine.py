@@ -1,8 +1,10 @@
 """The scoring engine: one counterparty, one policy, one date -> a :class:`Result`.
 
-Arithmetic (see docs/scoring.md): every aggregate (an exposure sum, a factor value, a
-weighted contribution, the score) is rounded half-even to :data:`PRECISION` (9) decimal
-places, and comparisons use rounded values, so real-world round percentages land on
+Arithmetic (see docs/scoring.md): every aggregate (an exposure sum, a factor value, the
+score) is rounded to :data:`PRECISION` (9) decimal places with Python's ``round``; a
+contribution's ``weighted`` is ``weight * points`` unrounded and the score is the rounded
+``math.fsum`` of them, so contributions add up to the score exactly at that precision;
+comparisons use rounded values, so real-world round percentages land on
 thresholds instead of a binary-float hair below them. A score exactly at a tier's
 minimum belongs to that (higher) tier.
 """
@@ -172,6 +174,17 @@ class Engine:
         self._snapshots: OrderedDict[date, _Snapshot] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the per-date caches and locks (they are rebuilt on demand)."""
+        state = self.__dict__.copy()
+        del state["_snapshots"], state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._snapshots = OrderedDict()
+        self._lock = threading.Lock()
+
     # ------------------------------------------------------------ dates and countries
     def snapshot(self, as_of: date) -> _Snapshot:
         """The per-date country-risk cache (the 64 most recent dates are kept)."""
@@ -259,7 +272,7 @@ class Engine:
                     )
                 value = total
             ctx.factors[factor.id] = _r(value)
-        weighted = _r(math.fsum(c.weighted for c in contributions))
+        weighted = min(100.0, _r(math.fsum(c.weighted for c in contributions)))
         ctx.weighted = weighted
         tier_before = self.tier_of(weighted)
         score, tier = weighted, tier_before
@@ -332,7 +345,7 @@ class Engine:
             factor=factor,
             points=points,
             weight=weight,
-            weighted=_r(weight * counted),
+            weighted=weight * counted,
             reason=reason,
             facts=facts,
             sources=sources,
