@@ -2,9 +2,13 @@
 
 >>> import riskscore
 >>> policy = riskscore.load_policy()          # the bundled default policy
->>> result = policy.score({"id": "cp-1", "incorporation": "DE"}, as_of="2026-07-01")
+>>> result = policy.score(
+...     {"id": "cp-1", "incorporation": "DE", "owners": [{"country": "DE", "share": 1.0}],
+...      "trade_partners": [{"country": "FR", "share": 0.5}]},
+...     as_of="2026-07-01",
+... )
 >>> result.tier, result.score                  # doctest: +SKIP
-('low', 4.55)
+('low', 5.375)
 >>> print(result.explain())                    # doctest: +SKIP
 """
 

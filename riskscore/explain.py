@@ -27,6 +27,7 @@ def explain(result: Result, *, markdown: bool = False) -> str:
     """Render ``result`` as plain text (or Markdown): score, tier, each point and its source."""
     h = "## " if markdown else ""
     b = "- " if markdown else "  "
+    sub = "  - " if markdown else "      "
     lines = [
         f"{h}Counterparty {result.counterparty_id}: score {result.score:g} -> tier {result.tier.upper()}",
         f"policy {result.policy_id} {result.policy_version} (fingerprint {result.fingerprint[:16]}), "
@@ -40,10 +41,8 @@ def explain(result: Result, *, markdown: bool = False) -> str:
     for c in counted + others:
         note = "" if c.weighted > 0 else " (superseded within its factor)"
         lines.append(f"{b}{c.weighted:g} = {c.weight:g} x {c.points:g}  [{c.factor} / {c.rule_id}]{note}: {c.reason}")
-        for fact in c.facts:
-            lines.append(f"{b}    fact: {fact}")
-        for src in c.sources:
-            lines.append(f"{b}    source: {_cite(src)}")
+        lines += [f"{sub}fact: {fact}" for fact in c.facts]
+        lines += [f"{sub}source: {_cite(src)}" for src in c.sources]
     if not result.contributions:
         lines.append(f"{b}(no rule fired)")
     if result.overrides:
@@ -53,10 +52,8 @@ def explain(result: Result, *, markdown: bool = False) -> str:
                 f"{b}{o.override_id} ({o.action}): {o.score_before:g} [{o.tier_before}] -> "
                 f"{o.score_after:g} [{o.tier_after}]: {o.rationale}"
             )
-            for fact in o.facts:
-                lines.append(f"{b}    fact: {fact}")
-            for src in o.sources:
-                lines.append(f"{b}    source: {_cite(src)}")
+            lines += [f"{sub}fact: {fact}" for fact in o.facts]
+            lines += [f"{sub}source: {_cite(src)}" for src in o.sources]
     if result.warnings:
         lines += ["", f"{h}Warnings"]
         lines += [f"{b}{w}" for w in result.warnings]
