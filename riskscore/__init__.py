@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 
+from .batch import BatchResult
+from .columns import Columns
 from .counterparty import Counterparty, Owner, TradePartner
 from .countries import normalize_country
 from .errors import AsOfError, CounterpartyError, CountryError, PolicyError, RiskscoreError
@@ -28,6 +30,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AppliedOverride",
     "AsOfError",
+    "BatchResult",
+    "Columns",
     "Contribution",
     "Counterparty",
     "CounterpartyError",

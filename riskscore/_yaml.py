@@ -4,23 +4,38 @@ PyYAML's own loaders read ``NO`` (Norway) as ``False``, keep the last of duplica
 silently and expand aliases without bound. This reader composes the node graph with the
 safe composer (no Python object is ever constructed from a tag), then builds plain data
 itself with YAML 1.2 core scalars, refusing duplicate keys, unknown tags, merge keys,
-excessive alias expansion and excessive nesting. Every mapping key and sequence item
+excessive alias expansion (by node count and by expanded text), excessive nesting (checked
+while composing, so a deep file cannot exhaust the stack), oversized files, integers past
+:data:`MAX_INT_DIGITS` digits and non-finite numbers. Every mapping key and sequence item
 gets its ``(line, column)`` recorded, keyed by its path, for error messages.
+
+The format has no includes: a YAML file never names another file (a policy's ``lists``
+key names list files, which the policy loader reads; list files name nothing).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.resolver import Resolver
 
 from .errors import Issue, PolicyError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_NODES = 200_000
+"""Largest rule file read (bytes; characters for text)."""
+MAX_NODES = 100_000
+"""Most nodes a document may expand to, aliases expanded."""
+MAX_EXPANDED_CHARS = 20_000_000
+"""Most scalar characters a document may expand to, aliases expanded."""
 MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences."""
+MAX_INT_DIGITS = 18
+"""Longest integer literal (digits); longer ones are refused rather than read approximately."""
 
 Location = tuple[int, int]
 PathKey = tuple[str | int, ...]
@@ -37,6 +52,45 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:timestamp",
 }
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _DepthLimited(Composer):
+    """PyYAML's composer, refusing deep nesting before it exhausts the stack.
+
+    The composer recurses once per nesting level, so a file of 10,000 ``[`` would exhaust
+    the Python stack before any later check ran.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[attr-defined]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+if yaml.__with_libyaml__:  # libyaml scans and parses about 6x faster; nodes are composed in Python
+    from yaml._yaml import CParser
+
+    class _Loader(_DepthLimited, CParser, Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Loader(_DepthLimited, yaml.SafeLoader):  # type: ignore[no-redef]
+        pass
 
 
 class LocatedData:
@@ -62,6 +116,7 @@ class _Builder:
         self.file = file
         self.locations: dict[PathKey, Location] = {}
         self.count = 0
+        self.chars = 0
 
     def fail(self, node: yaml.Node, message: str, code: str, path: PathKey = ()) -> PolicyError:
         mark = node.start_mark
@@ -113,7 +168,10 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         text = node.value
-        if node.style is not None or node.tag == "tag:yaml.org,2002:str":
+        self.chars += len(text)
+        if self.chars > MAX_EXPANDED_CHARS:
+            raise self.fail(node, f"document expands to more than {MAX_EXPANDED_CHARS} characters", "too-large", path)
+        if node.style or node.tag == "tag:yaml.org,2002:str":  # plain style is None, or "" from libyaml
             return text  # quoted or explicitly a string
         if text in ("", "~", "null", "Null", "NULL"):
             return None
@@ -122,9 +180,15 @@ class _Builder:
         if text in ("false", "False", "FALSE"):
             return False
         if _INT.match(text):
+            digits = text.replace("_", "").lstrip("+-")
+            if len(digits) > MAX_INT_DIGITS:
+                raise self.fail(node, f"integer of {len(digits)} digits is too large", "bad-number", path)
             return int(text.replace("_", ""))
         if _FLOAT.match(text) and any(c.isdigit() for c in text):
-            return float(text.replace("_", ""))
+            number = float(text.replace("_", ""))
+            if not math.isfinite(number):
+                raise self.fail(node, f"number {text!r} is out of range", "bad-number", path)
+            return number
         if text.lower() in (".nan", ".inf", "-.inf", "+.inf"):
             raise self.fail(node, f"non-finite number {text!r} is not allowed", "bad-number", path)
         return text  # everything else, dates included, stays a string for pydantic
@@ -143,8 +207,28 @@ def format_path(path: PathKey) -> str:
 
 def load_text(text: str, file: str) -> LocatedData:
     """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem."""
+    if len(text) > MAX_FILE_BYTES:
+        raise PolicyError(
+            Issue(f"text is {len(text)} characters; the limit is {MAX_FILE_BYTES}", file=file, code="too-large")
+        )
+    nodes: list[yaml.Node] = []
+    loader: _Loader | None = None
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        loader = _Loader(text)
+        while loader.check_node() and len(nodes) < 2:
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+    except _TooDeep as exc:
+        raise PolicyError(
+            Issue(
+                f"nesting deeper than {MAX_DEPTH} levels",
+                file=file,
+                line=exc.mark.line + 1,
+                column=exc.mark.column + 1,
+                code="too-deep",
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise PolicyError(
@@ -158,7 +242,10 @@ def load_text(text: str, file: str) -> LocatedData:
         ) from None
     except yaml.YAMLError as exc:
         raise PolicyError(Issue(f"YAML error: {exc}", file=file, code="yaml-syntax")) from None
-    if not nodes or nodes[0] is None:
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if not nodes:
         raise PolicyError(Issue("file is empty", file=file, code="empty-file"))
     if len(nodes) > 1:
         raise PolicyError(Issue("file holds more than one YAML document", file=file, code="multi-document"))
@@ -167,22 +254,29 @@ def load_text(text: str, file: str) -> LocatedData:
     return LocatedData(data, builder.locations, file)
 
 
-def load_file(path: Path) -> LocatedData:
-    """Read and parse a YAML file, refusing oversized and non-UTF-8 files."""
-    name = str(path)
+def load_bytes(raw: bytes, file: str) -> LocatedData:
+    """Parse YAML bytes: at most :data:`MAX_FILE_BYTES`, UTF-8 (a leading BOM is allowed)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise PolicyError(Issue(f"file is over {MAX_FILE_BYTES} bytes, the limit", file=file, code="too-large"))
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PolicyError(
-                Issue(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", file=name, code="too-large")
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(Issue(f"cannot read file: {exc.strerror or exc}", file=name, code="io-error")) from None
-    try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PolicyError(
-            Issue(f"file is not valid UTF-8 (byte offset {exc.start})", file=name, code="encoding")
+            Issue(f"file is not valid UTF-8 (byte offset {exc.start})", file=file, code="encoding")
         ) from None
-    return load_text(text, name)
+    return load_text(text, file)
+
+
+def load_file(path: Path) -> LocatedData:
+    """Read and parse a YAML file, refusing oversized and non-UTF-8 files.
+
+    At most ``MAX_FILE_BYTES + 1`` bytes are read, so a file whose size the operating
+    system misreports (``/proc``, a growing file) cannot make the read unbounded.
+    """
+    name = str(path)
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PolicyError(Issue(f"cannot read file: {exc.strerror or exc}", file=name, code="io-error")) from None
+    return load_bytes(raw, name)

@@ -26,6 +26,12 @@ value, 0..100; only factors defined earlier, or any factor in overrides), ``{ris
 (country risk of ``incorporation``, or the maximum over a list field), ``{count: field}``,
 ``{attribute: name}`` (from the counterparty's ``attributes``), ``{score: weighted}``
 (the weighted score; overrides only).
+
+Bounds: a condition nests ``all``/``any``/``not`` at most :data:`MAX_CONDITION_DEPTH`
+deep and holds at most :data:`MAX_CONDITION_NODES` nodes (one per operator mapping and one
+per list id or category it names); a larger one is refused when the policy loads, with
+file:line. Evaluation visits each node once per counterparty and never backtracks, so its
+cost is linear in the condition's size times the counterparty's size.
 """
 
 from __future__ import annotations
@@ -34,12 +40,27 @@ import operator
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
-__all__ = ["Condition", "Context", "Matched", "Node", "Operand", "compile_condition", "PRECISION"]
+__all__ = [
+    "MAX_CONDITION_DEPTH",
+    "MAX_CONDITION_NODES",
+    "PRECISION",
+    "Condition",
+    "Context",
+    "Matched",
+    "Node",
+    "Operand",
+    "compile_condition",
+]
 
 PRECISION = 9
 """Decimal places every aggregate and comparison is rounded to (see docs/scoring.md)."""
+MAX_CONDITION_DEPTH = 16
+"""Deepest nesting of ``all``/``any``/``not`` in one condition."""
+MAX_CONDITION_NODES = 500
+"""Most nodes in one condition: operator mappings plus list ids and categories named."""
 
 CountryField = Literal["incorporation", "operations", "owners", "trade_partners", "any"]
 ListField = Literal["operations", "owners", "trade_partners", "products"]
@@ -92,7 +113,8 @@ def _operand_tag(value: Any) -> str:
     return "literal"
 
 
-Literal_ = Annotated[bool | int | float | str, Field(allow_inf_nan=False)]
+# allow_inf_nan on the float alone: set on the whole union, pydantic raised TypeError on a string
+Literal_ = bool | int | Annotated[float, Field(allow_inf_nan=False)] | str
 Operand = Annotated[
     Annotated[FactorRef, Tag("ref_factor")]
     | Annotated[RiskRef, Tag("ref_risk")]
@@ -108,19 +130,19 @@ Operand = Annotated[
 class All(_Model):
     """True when every condition is true."""
 
-    all: list[Condition] = Field(min_length=1, max_length=100)
+    all: list[_ConditionTree] = Field(min_length=1, max_length=100)
 
 
 class Any_(_Model):
     """True when at least one condition is true."""
 
-    any: list[Condition] = Field(min_length=1, max_length=100)
+    any: list[_ConditionTree] = Field(min_length=1, max_length=100)
 
 
 class Not(_Model):
     """True when the condition is false."""
 
-    not_: Condition = Field(alias="not")
+    not_: _ConditionTree = Field(alias="not")
 
 
 Pair = Annotated[list[Operand], Field(min_length=2, max_length=2)]
@@ -214,7 +236,37 @@ def _condition_tag(value: Any) -> str | None:
     return None
 
 
-Condition = Annotated[
+def _measure(value: Any, depth: int, budget: list[int]) -> None:
+    """Count nodes of a raw condition into ``budget``; raise past the documented bounds."""
+    if depth > MAX_CONDITION_DEPTH:
+        raise PydanticCustomError(
+            "condition_too_deep", "condition nests deeper than {limit} levels", {"limit": MAX_CONDITION_DEPTH}
+        )
+    budget[0] += 1
+    if isinstance(value, dict):
+        for key, arg in value.items():
+            if key in ("all", "any") and isinstance(arg, list):
+                for part in arg:
+                    _measure(part, depth + 1, budget)
+            elif key == "not":
+                _measure(arg, depth + 1, budget)
+            elif key in ("country_in", "product_in") and isinstance(arg, dict):
+                for name in ("list", "categories"):
+                    named = arg.get(name)
+                    budget[0] += len(named) if isinstance(named, list) else 0
+    if budget[0] > MAX_CONDITION_NODES:
+        raise PydanticCustomError(
+            "condition_too_large", "condition has more than {limit} nodes", {"limit": MAX_CONDITION_NODES}
+        )
+
+
+def _bounded(value: Any) -> Any:
+    if not isinstance(value, BaseModel):
+        _measure(value, 0, [0])
+    return value
+
+
+_ConditionTree = Annotated[
     Annotated[All, Tag("all")]
     | Annotated[Any_, Tag("any")]
     | Annotated[Not, Tag("not")]
@@ -230,6 +282,7 @@ Condition = Annotated[
         "lte, lt, eq, ne, flag, missing, country_in or product_in",
     ),
 ]
+Condition = Annotated[_ConditionTree, BeforeValidator(_bounded)]
 
 for _m in (All, Any_, Not):
     _m.model_rebuild()

@@ -15,15 +15,18 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from .columns import Record, _Item
 from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
 from .counterparty import Counterparty, Owner, TradePartner
 from .countries import country_name, is_subdivision, parent_country
 from .errors import CounterpartyError, FieldIssue
-from .lists import JurisdictionList, Membership, Status
+from .lists import Entry, JurisdictionList, Membership, Status
 from .policy_model import (
     ConditionRule,
     CountryRiskRule,
@@ -48,16 +51,67 @@ def _render(template: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(lambda m: _fmt(values.get(m.group(1), m.group(0))), template)
 
 
+class _Template:
+    """A reason template split once into literal text and placeholders (fast to fill)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, template: str) -> None:
+        pieces = _PLACEHOLDER.split(template)
+        self.parts = [(pieces[i], pieces[i + 1] if i + 1 < len(pieces) else None) for i in range(0, len(pieces), 2)]
+
+    def render(self, values: dict[str, Any]) -> str:
+        out = []
+        for literal, name in self.parts:
+            out.append(literal)
+            if name is not None:
+                out.append(_fmt(values[name]) if name in values else "{" + name + "}")
+        return "".join(out)
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.9f}"
     return str(value)
 
 
+_SET = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def _maker(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    """A builder of ``cls`` from values the engine has already validated (no re-validation).
+
+    Equivalent to ``cls.model_construct(**values)`` with every field given, at a fraction of
+    the cost; the result models have no private attributes, extras or post-init hooks.
+    """
+    new = cls.__new__
+    fields = set(cls.model_fields)
+
+    def make(values: dict[str, Any]) -> M:
+        model = new(cls)
+        _SET(model, "__dict__", values)
+        _SET(model, "__pydantic_fields_set__", fields)
+        _SET(model, "__pydantic_extra__", None)
+        _SET(model, "__pydantic_private__", None)
+        return model
+
+    return make
+
+
+_source_ref = _maker(SourceRef)
+_new_contribution = _maker(Contribution)
+_applied_override = _maker(AppliedOverride)
+_result = _maker(Result)
+
+
+RefKey = tuple[str, str, str]
+
+
 class CountryRisk:
     """Risk points of one code on one date, with the list hits and unknowns behind them."""
 
-    __slots__ = ("assumed", "code", "hits", "points", "unknown")
+    __slots__ = ("_refs", "_text", "assumed", "code", "hits", "name", "points", "unknown")
 
     def __init__(
         self,
@@ -72,57 +126,89 @@ class CountryRisk:
         self.hits = hits
         self.unknown = unknown
         self.assumed = assumed
+        self.name = country_name(code)
+        self._text: str | None = None
+        self._refs: tuple[list[tuple[RefKey, SourceRef]], list[tuple[RefKey, SourceRef]]] | None = None
 
     def describe(self) -> str:
         """``'FATF increased monitoring (2023-06-23)'``-style text of the deciding lists."""
-        parts = [
-            f"{m.list.title}{f' [{m.period.category}]' if m.period and m.period.category else ''}"
-            f" since {m.period.listed.date if m.period else '?'}"
-            for _, m in self.hits
-        ]
-        parts += [
-            f"status unknown on '{lid}' (policy assumes {_fmt(pts)} points)" for lid, pts in self.assumed if pts > 0
-        ]
-        return "; ".join(parts) if parts else "on no applied list (baseline)"
+        if self._text is None:
+            parts = [
+                f"{m.list.title}{f' [{m.period.category}]' if m.period and m.period.category else ''}"
+                f" since {m.period.listed.date if m.period else '?'}"
+                for _, m in self.hits
+            ]
+            parts += [
+                f"status unknown on '{lid}' (policy assumes {_fmt(pts)} points)" for lid, pts in self.assumed if pts > 0
+            ]
+            self._text = "; ".join(parts) if parts else "on no applied list (baseline)"
+        return self._text
+
+    def refs(self) -> tuple[list[tuple[RefKey, SourceRef]], list[tuple[RefKey, SourceRef]]]:
+        """Keyed citations of all hits, and of the deciding (first) hit only."""
+        if self._refs is None:
+            self._refs = (
+                _keyed_refs(m for _, m in self.hits),
+                _keyed_refs(m for _, m in self.hits[:1]),
+            )
+        return self._refs
 
 
-def source_refs(memberships: Iterable[Membership]) -> list[SourceRef]:
-    """Citations for list memberships (deduplicated, in order)."""
-    out: list[SourceRef] = []
-    seen: set[tuple[str, str, str]] = set()
+def _keyed_refs(memberships: Iterable[Membership]) -> list[tuple[RefKey, SourceRef]]:
+    out: list[tuple[RefKey, SourceRef]] = []
     for m in memberships:
         if m.entry is None or m.period is None:
             continue
         event = m.period.listed
         for sid in (event.source, *event.see_also):
-            key = (m.list.id, m.entry.code, sid)
-            if key in seen:
-                continue
-            seen.add(key)
             src = m.list.source(sid)
-            out.append(
-                SourceRef(
-                    title=src.title,
-                    url=src.url,
-                    list_id=m.list.id,
-                    authority=m.list.authority,
-                    code=m.entry.code,
-                    category=m.period.category,
-                    listed_on=event.date,
-                    confidence=event.confidence,
-                )
+            ref = _source_ref(
+                {
+                    "title": src.title,
+                    "url": src.url,
+                    "list_id": m.list.id,
+                    "authority": m.list.authority,
+                    "code": m.entry.code,
+                    "category": m.period.category,
+                    "listed_on": event.date,
+                    "confidence": event.confidence,
+                },
             )
+            out.append(((m.list.id, m.entry.code, sid), ref))
     return out
 
 
+def _dedupe(keyed: Iterable[tuple[RefKey, SourceRef]]) -> list[SourceRef]:
+    out: list[SourceRef] = []
+    seen: set[RefKey] = set()
+    for key, ref in keyed:
+        if key not in seen:
+            seen.add(key)
+            out.append(ref)
+    return out
+
+
+def source_refs(memberships: Iterable[Membership]) -> list[SourceRef]:
+    """Citations for list memberships (deduplicated, in order)."""
+    return _dedupe(_keyed_refs(memberships))
+
+
+_CACHE_LIMIT = 100_000
+
+
 class _Snapshot:
-    """Everything that depends only on the date: country risk and list warnings."""
+    """Everything that depends only on the date: country risk, list answers, citations, texts."""
 
     def __init__(self, engine: Engine, as_of: date) -> None:
         self.as_of = as_of
         self.engine = engine
         self.risk: dict[str, CountryRisk] = {}
         self.lock = threading.Lock()
+        self.batch: Any = None  # the compiled arrays of riskscore.batch, built on first use
+        self.listed: dict[tuple[str, str], Membership | None] = {}
+        self.products: dict[tuple[str, str], list[tuple[Entry, Membership]]] = {}
+        self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}
+        self.memo: dict[Any, Any] = {}
         self.warnings = [
             f"list '{lst.id}' was last reviewed on {lst.reviewed} (review due {lst.review_horizon}); "
             f"changes after that date are not reflected"
@@ -137,6 +223,46 @@ class _Snapshot:
             with self.lock:
                 self.risk[code] = found
         return found
+
+    def member(self, lst: JurisdictionList, code: str) -> Membership | None:
+        """The LISTED membership of ``code`` (or its country, for a subdivision) on ``lst``."""
+        key = (lst.id, code)
+        if key in self.listed:
+            return self.listed[key]
+        m = lst.status(code, self.as_of)
+        if m.status is not Status.LISTED and is_subdivision(code):
+            m = lst.status(parent_country(code), self.as_of)
+        found = m if m.status is Status.LISTED and m.period is not None else None
+        if len(self.listed) < _CACHE_LIMIT:
+            self.listed[key] = found
+        return found
+
+    def product(self, lst: JurisdictionList, code: str) -> list[tuple[Entry, Membership]]:
+        """Listed entries of a product list matching an HS code."""
+        key = (lst.id, code)
+        found = self.products.get(key)
+        if found is None:
+            found = []
+            for entry in lst.product_entries(code):
+                m = lst.status(entry.code, self.as_of)
+                if m.status is Status.LISTED and m.period is not None:
+                    found.append((entry, m))
+            if len(self.products) < _CACHE_LIMIT:
+                self.products[key] = found
+        return found
+
+    def refs(self, memberships: list[Membership]) -> list[SourceRef]:
+        """Citations of memberships handed out by this snapshot (cached per membership)."""
+        keyed: list[tuple[RefKey, SourceRef]] = []
+        for m in memberships:
+            got = self.keyed.get(id(m))
+            if got is None:
+                got = _keyed_refs((m,))
+                if len(self.keyed) < _CACHE_LIMIT:
+                    self.keyed[id(m)] = got
+                    self.memo[("keep", id(m))] = m  # keep m alive so its id stays unique
+            keyed.extend(got)
+        return _dedupe(keyed)
 
 
 class Engine:
@@ -171,6 +297,14 @@ class Engine:
         order = {"add": 0, "cap": 1, "floor": 2, "prohibit": 3}
         self.override_order = sorted(range(len(model.overrides)), key=lambda i: order[model.overrides[i].action])
         self.tiers = sorted(model.tiers, key=lambda t: t.min)
+        self.templates: dict[str, _Template] = {}
+        self.citations: dict[str, list[SourceRef]] = {}
+        for factor in model.factors:
+            for rule in factor.rules:
+                self.templates[rule.id] = _Template(rule.reason)
+                self.citations[rule.id] = [_source_ref(_citation(c.title, c.url)) for c in rule.sources]
+        self.override_citations = [[_source_ref(_citation(c.title, c.url)) for c in o.sources] for o in model.overrides]
+        self.tier_min = {t.id: t.min for t in self.tiers}
         self._snapshots: OrderedDict[date, _Snapshot] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -243,7 +377,7 @@ class Engine:
         return tier
 
     # ------------------------------------------------------------ scoring
-    def score(self, cp: Counterparty, as_of: date) -> Result:
+    def score(self, cp: Counterparty | Record, as_of: date) -> Result:
         """Score one validated counterparty on ``as_of``."""
         snap = self.snapshot(as_of)
         ctx = _Context(self, snap, cp)
@@ -254,13 +388,14 @@ class Engine:
                 got = ctx.evaluate(rule)
                 if got is not None:
                     fired.append((got[0], rule, got[1], got[2], got[3]))
+            weight = factor.weight
             if factor.combine == "max":
                 value = max((f[0] for f in fired), default=0.0)
                 winner = next((i for i, f in enumerate(fired) if f[0] == value), -1)
                 for i, (pts, rule, reason, facts, sources) in enumerate(fired):
                     counted = pts if i == winner else 0.0
                     contributions.append(
-                        self._contribution(rule.id, factor.id, factor.weight, pts, counted, reason, facts, sources)
+                        _contribution(rule.id, factor.id, weight, pts, counted, reason, facts, sources)
                     )
             else:
                 total = 0.0
@@ -268,11 +403,11 @@ class Engine:
                     counted = _r(min(pts, 100.0 - total))
                     total = _r(total + counted)
                     contributions.append(
-                        self._contribution(rule.id, factor.id, factor.weight, pts, counted, reason, facts, sources)
+                        _contribution(rule.id, factor.id, weight, pts, counted, reason, facts, sources)
                     )
                 value = total
             ctx.factors[factor.id] = _r(value)
-        weighted = min(100.0, _r(math.fsum(c.weighted for c in contributions)))
+        weighted = min(100.0, _r(math.fsum([c.weighted for c in contributions])))
         ctx.weighted = weighted
         tier_before = self.tier_of(weighted)
         score, tier = weighted, tier_before
@@ -292,81 +427,104 @@ class Engine:
                 assert ov.score is not None
                 new_score = min(score, ov.score)
             elif ov.tier is not None:
-                new_score = max(score, next(t.min for t in self.tiers if t.id == ov.tier))
+                new_score = max(score, self.tier_min[ov.tier])
             else:
                 assert ov.score is not None
                 new_score = max(score, ov.score)
             new_tier = self.tiers[-1].id if ov.action == "prohibit" else self.tier_of(new_score)
-            sources = source_refs(out.memberships) + [SourceRef(title=c.title, url=c.url) for c in ov.sources]
+            sources = snap.refs(out.memberships) + self.override_citations[i]
             applied.append(
-                AppliedOverride(
-                    override_id=ov.id,
-                    action=ov.action,
-                    rationale=ov.rationale,
-                    score_before=score,
-                    score_after=new_score,
-                    tier_before=tier,
-                    tier_after=new_tier,
-                    facts=out.facts,
-                    sources=sources,
+                _applied_override(
+                    {
+                        "override_id": ov.id,
+                        "action": ov.action,
+                        "rationale": ov.rationale,
+                        "score_before": score,
+                        "score_after": new_score,
+                        "tier_before": tier,
+                        "tier_after": new_tier,
+                        "facts": out.facts,
+                        "sources": sources,
+                    },
                 )
             )
             score, tier = new_score, new_tier
-        return Result(
-            counterparty_id=cp.id,
-            score=score,
-            tier=tier,
-            score_before_overrides=weighted,
-            tier_before_overrides=tier_before,
-            factors=dict(ctx.factors),
-            contributions=contributions,
-            overrides=applied,
-            warnings=snap.warnings + ctx.unknown_warnings(),
-            as_of=as_of,
-            policy_id=self.model.id,
-            policy_version=self.model.version,
-            fingerprint=self.fingerprint,
-            authorities=self.authorities,
+        return _result(
+            {
+                "counterparty_id": cp.id,
+                "score": score,
+                "tier": tier,
+                "score_before_overrides": weighted,
+                "tier_before_overrides": tier_before,
+                "factors": ctx.factors,
+                "contributions": contributions,
+                "overrides": applied,
+                "warnings": snap.warnings + ctx.unknown_warnings() if ctx.has_unknown else list(snap.warnings),
+                "as_of": as_of,
+                "policy_id": self.model.id,
+                "policy_version": self.model.version,
+                "fingerprint": self.fingerprint,
+                "authorities": list(self.authorities),
+            },
         )
 
-    @staticmethod
-    def _contribution(
-        rule_id: str,
-        factor: str,
-        weight: float,
-        points: float,
-        counted: float,
-        reason: str,
-        facts: list[str],
-        sources: list[SourceRef],
-    ) -> Contribution:
-        return Contribution(
-            rule_id=rule_id,
-            factor=factor,
-            points=points,
-            weight=weight,
-            weighted=weight * counted,
-            reason=reason,
-            facts=facts,
-            sources=sources,
-        )
+
+def _citation(title: str, url: str | None) -> dict[str, Any]:
+    return {
+        "title": title,
+        "url": url,
+        "list_id": None,
+        "authority": None,
+        "code": None,
+        "category": None,
+        "listed_on": None,
+        "confidence": "confirmed",
+    }
+
+
+def _contribution(
+    rule_id: str,
+    factor: str,
+    weight: float,
+    points: float,
+    counted: float,
+    reason: str,
+    facts: list[str],
+    sources: list[SourceRef],
+) -> Contribution:
+    return _new_contribution(
+        {
+            "rule_id": rule_id,
+            "factor": factor,
+            "points": points,
+            "weight": weight,
+            "weighted": weight * counted,
+            "reason": reason,
+            "facts": facts,
+            "sources": sources,
+        },
+    )
 
 
 class _Context:
     """Per-call state: the counterparty, the date's snapshot and factor values so far."""
 
-    def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty) -> None:
+    __slots__ = ("_unknown", "cp", "engine", "factors", "has_unknown", "snap", "weighted")
+
+    def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty | Record) -> None:
         self.engine = engine
         self.snap = snap
         self.cp = cp
         self.factors: dict[str, float] = {}
         self.weighted = 0.0
+        self.has_unknown = False
         self._unknown: dict[str, list[str]] = {}
 
     # -- helpers
     def _risk(self, code: str) -> CountryRisk:
         risk = self.snap.country(code)
         if risk.unknown:
+            self.has_unknown = True
             for list_id in risk.unknown:
                 self._unknown.setdefault(list_id, [])
                 if code not in self._unknown[list_id]:
@@ -422,85 +580,88 @@ class _Context:
         out = Matched()
         if not node.test(self, out):
             return None
-        reason = _render(rule.reason, {"points": rule.points, "facts": "; ".join(out.facts)})
-        sources = source_refs(out.memberships) + [SourceRef(title=c.title, url=c.url) for c in rule.sources]
+        reason = self.engine.templates[rule.id].render({"points": rule.points, "facts": "; ".join(out.facts)})
+        sources = self.snap.refs(out.memberships) + self.engine.citations[rule.id]
         return rule.points, reason, out.facts, sources
 
     def _country_rule(self, rule: CountryRiskRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
         raw = getattr(self.cp, rule.field)
         if raw is None:
             return self._missing_field(rule, rule.field)
-        codes = [raw] if isinstance(raw, str) else list(raw)
+        codes = (raw,) if isinstance(raw, str) else tuple(raw)
         if not codes:
             if rule.empty_points == 0:
                 return None
             return rule.empty_points, f"no {rule.field} given ({_fmt(rule.empty_points)} points)", [], []
         risks = [self._risk(c) for c in codes]
-        best = max(risks, key=lambda r: r.points)
-        facts = [
-            f"{rule.field}: {country_name(r.code)} ({r.code}) = {_fmt(r.points)} points, {r.describe()}" for r in risks
-        ]
-        values = {
-            "country": best.code,
-            "country_name": country_name(best.code),
-            "points": best.points,
-            "lists": best.describe(),
-        }
-        return best.points, _render(rule.reason, values), facts, source_refs(m for _, m in best.hits)
+        key = (rule.id, codes)
+        memo = self.snap.memo
+        got = memo.get(key)
+        if got is None:
+            best = max(risks, key=lambda r: r.points)
+            facts = [f"{rule.field}: {r.name} ({r.code}) = {_fmt(r.points)} points, {r.describe()}" for r in risks]
+            values = {"country": best.code, "country_name": best.name, "points": best.points, "lists": best.describe()}
+            reason = self.engine.templates[rule.id].render(values)
+            got = (best.points, reason, facts, _dedupe(best.refs()[0]))
+            if len(memo) < _CACHE_LIMIT:
+                memo[key] = got
+        return got[0], got[1], list(got[2]), list(got[3])
 
     def _ownership_rule(self, rule: OwnershipRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
-        owners = self.cp.owners
+        owners: Sequence[Owner | _Item] | None = self.cp.owners
         if owners is None or (not owners and rule.empty_points is None):
             return self._missing_field(rule, "owners")
         if not owners:
             assert rule.empty_points is not None
             return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], []
         best_pts, best_i = -1.0, 0
+        best_risk: CountryRisk | None = None
         facts = []
+        saturation = rule.saturation
         for i, owner in enumerate(owners):
             risk = self._risk(owner.country)
-            pts = _r(risk.points * min(1.0, owner.share / rule.saturation))
+            pts = _r(risk.points * min(1.0, owner.share / saturation))
             facts.append(
-                f"owners[{i}]: {country_name(owner.country)} ({owner.country}) share {_fmt(owner.share)}, "
+                f"owners[{i}]: {risk.name} ({owner.country}) share {_fmt(owner.share)}, "
                 f"risk {_fmt(risk.points)} -> {_fmt(pts)} points"
             )
             if pts > best_pts:
-                best_pts, best_i = pts, i
+                best_pts, best_i, best_risk = pts, i, risk
         owner = owners[best_i]
-        risk = self._risk(owner.country)
+        assert best_risk is not None
         values = {
             "country": owner.country,
-            "country_name": country_name(owner.country),
+            "country_name": best_risk.name,
             "share": owner.share,
-            "risk": risk.points,
+            "risk": best_risk.points,
             "points": best_pts,
-            "lists": risk.describe(),
+            "lists": best_risk.describe(),
             "owner": owner.name or f"owners[{best_i}]",
         }
-        return best_pts, _render(rule.reason, values), facts, source_refs(m for _, m in risk.hits)
+        return best_pts, self.engine.templates[rule.id].render(values), facts, _dedupe(best_risk.refs()[0])
 
     def _exposure_rule(self, rule: ExposureRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
-        items: Sequence[Owner | TradePartner] | None = (
+        items: Sequence[Owner | TradePartner | _Item] | None = (
             self.cp.trade_partners if rule.field == "trade_partners" else self.cp.owners
         )
         if items is None:
             return self._missing_field(rule, rule.field)
         total = 0.0
         facts: list[str] = []
-        memberships: list[Membership] = []
+        keyed: list[tuple[RefKey, SourceRef]] = []
+        field = rule.field
         for i, item in enumerate(items):
             risk = self._risk(item.country)
             total += item.share * risk.points
             facts.append(
-                f"{rule.field}[{i}]: {country_name(item.country)} ({item.country}) share {_fmt(item.share)} "
-                f"x risk {_fmt(risk.points)}"
+                f"{field}[{i}]: {risk.name} ({item.country}) share {_fmt(item.share)} x risk {_fmt(risk.points)}"
             )
-            memberships.extend(m for _, m in risk.hits[:1])
+            keyed.extend(risk.refs()[1])
         points = min(100.0, _r(total))
         if points == 0:
             return None
         values = {"exposure": points, "points": points, "partners": len(items)}
-        return points, _render(rule.reason, values), facts, source_refs(memberships)
+        return points, self.engine.templates[rule.id].render(values), facts, _dedupe(keyed)
 
     # -- the condition Context protocol
     def flag(self, name: str) -> bool:
@@ -527,25 +688,28 @@ class _Context:
 
     def countries_in(self, spec: CountryInSpec, out: Matched) -> bool:
         found = False
+        snap = self.snap
+        lists = self.engine.lists
         for code, share in self._countries(spec.field):
             if share is not None and round(share, PRECISION) < spec.min_share:
                 continue
             for list_id in spec.lists:
-                lst = self.engine.lists.get(list_id)
+                lst = lists.get(list_id)
                 if lst is None:  # issued by an authority the policy does not apply
                     continue
-                m = lst.status(code, self.snap.as_of)
-                if m.status is not Status.LISTED and is_subdivision(code):
-                    m = lst.status(parent_country(code), self.snap.as_of)
-                if m.status is not Status.LISTED or m.period is None:
+                m = snap.member(lst, code)
+                if m is None:
                     continue
-                if spec.categories is not None and m.period.category not in spec.categories:
+                period = m.period
+                assert period is not None
+                if spec.categories is not None and period.category not in spec.categories:
                     continue
                 found = True
-                cat = f" [{m.period.category}]" if m.period.category else ""
+                cat = f" [{period.category}]" if period.category else ""
                 share_text = f" (share {_fmt(share)})" if share is not None else ""
                 out.facts.append(
-                    f"{spec.field}: {country_name(code)} ({code}){share_text} is on {lst.title}{cat} since {m.period.listed.date}"
+                    f"{spec.field}: {snap.country(code).name} ({code}){share_text} is on {lst.title}{cat} "
+                    f"since {period.listed.date}"
                 )
                 out.memberships.append(m)
         return found
@@ -556,14 +720,13 @@ class _Context:
             return False
         found = False
         for code in self.cp.products or ():
-            for entry in lst.product_entries(code):
-                m = lst.status(entry.code, self.snap.as_of)
-                if m.status is not Status.LISTED or m.period is None:
-                    continue
-                if spec.categories is not None and m.period.category not in spec.categories:
+            for entry, m in self.snap.product(lst, code):
+                period = m.period
+                assert period is not None
+                if spec.categories is not None and period.category not in spec.categories:
                     continue
                 found = True
-                cat = f" [{m.period.category}]" if m.period.category else ""
+                cat = f" [{period.category}]" if period.category else ""
                 out.facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{cat}")
                 out.memberships.append(m)
         return found

@@ -12,6 +12,10 @@ working for callers that do not know riskscore::
 
 Errors keep their facts as attributes (file, line, column, key path, value, suggestion)
 so integrators can render them their own way; ``str()`` gives ``path:line:col: message``.
+
+On bad input no other exception escapes the public API (``load_policy``, ``Policy.score``
+and the parsers): anything else is a bug, and the fuzzer in ``fuzz/`` looks for it. See
+docs/errors.md for integrators and SECURITY.md for the limits behind each refusal.
 """
 
 from __future__ import annotations

@@ -112,6 +112,11 @@ class JurisdictionList(_Model):
     id: Slug = Field(description="Identifier policies use to refer to this list.")
     title: str = Field(min_length=1)
     authority: str = Field(min_length=1, description="Issuer: FATF, EU, UK, US, UN, Egmont, ...")
+    also_issued_by: list[str] = Field(
+        default_factory=list,
+        description="Other authorities that issued or adopted the same list; a policy applying any "
+        "of them (or `authority`) applies this list.",
+    )
     kind: Literal["country", "product"] = Field(
         default="country", description="country: codes are countries/subdivisions; product: HS codes."
     )
@@ -167,6 +172,11 @@ class JurisdictionList(_Model):
                         if cited not in ids:
                             raise ValueError(f"entry {entry.code!r} cites unknown source {cited!r}")
         return self
+
+    @property
+    def authorities(self) -> list[str]:
+        """The issuing authority followed by the others that issued or adopted the list."""
+        return [self.authority, *self.also_issued_by]
 
     @property
     def review_horizon(self) -> dt.date:

@@ -22,6 +22,8 @@ __all__ = [
     "CountryRiskRule",
     "ExposureRule",
     "Factor",
+    "LintConfig",
+    "LintSuppression",
     "ListPoints",
     "OwnershipRule",
     "Override",
@@ -185,6 +187,33 @@ class Tier(_Model):
     description: str | None = None
 
 
+class LintSuppression(_Model):
+    """Silence a lint finding of ``riskscore validate``, saying why (the reason is required)."""
+
+    id: str = Field(description="The finding's id, e.g. eba-statutory-high.")
+    subject: str = Field(
+        default="*", description="Pattern (fnmatch) on the finding's subject, e.g. 'sanctions_*:owners'."
+    )
+    reason: str = Field(min_length=10, description="Why the finding is accepted; shown in every lint report.")
+
+
+class LintConfig(_Model):
+    """Settings of the policy lint (``riskscore validate``). Not part of the fingerprint."""
+
+    max_factor_weight: float = Field(
+        default=0.5, gt=0.0, le=1.0, description="No factor may weigh more than this (EBA lint: no dominant factor)."
+    )
+    high_tier: str | None = Field(
+        default=None, description="The tier statutory high-risk situations must reach; default 'high', if defined."
+    )
+    statutory_lists: list[str] | None = Field(
+        default=None,
+        description="Lists whose links are statutory high-risk situations; default: fatf_call_for_action and "
+        "the comprehensive-sanctions lists sanctions_us, sanctions_eu, sanctions_uk (those the policy applies).",
+    )
+    suppress: list[LintSuppression] = Field(default_factory=list)
+
+
 class PolicyModel(_Model):
     """A policy file."""
 
@@ -200,3 +229,8 @@ class PolicyModel(_Model):
     factors: list[Factor] = Field(min_length=1)
     overrides: list[Override] = Field(default_factory=list)
     tiers: list[Tier] = Field(min_length=1)
+    lint: LintConfig = Field(
+        default_factory=LintConfig,
+        exclude=True,  # lint settings do not change a score, so they stay out of the fingerprint
+        description="Lint settings and suppressions (see docs/policy-as-code.md).",
+    )

@@ -9,23 +9,30 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from .lists import JurisdictionList
 from .policy_model import PolicyModel
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_text"]
 
-SCHEMA_KINDS = ("policy", "list")
+SCHEMA_KINDS = ("policy", "list", "tests")
 
 
-def json_schema(kind: Literal["policy", "list"]) -> dict[str, Any]:
-    """The JSON Schema of a policy file or a list file."""
-    model = PolicyModel if kind == "policy" else JurisdictionList
+def json_schema(kind: Literal["policy", "list", "tests"]) -> dict[str, Any]:
+    """The JSON Schema of a policy file, a list file or a policy test file (``*.cases.yaml``)."""
+    from .testing.cases import CaseFile
+
+    models: dict[str, type[BaseModel]] = {"policy": PolicyModel, "list": JurisdictionList, "tests": CaseFile}
+    model = models[kind]
     schema = model.model_json_schema(by_alias=True)
+    if kind == "tests":  # a counterparty's id defaults to its case id or fixture name
+        schema["$defs"]["Counterparty"].pop("required", None)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"riskscore {kind} file"
     return schema
 
 
-def schema_text(kind: Literal["policy", "list"]) -> str:
+def schema_text(kind: Literal["policy", "list", "tests"]) -> str:
     """The schema as stable, indented JSON text (as written to rules/schema/)."""
     return json.dumps(json_schema(kind), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -62,6 +62,6 @@ def test_validate_ok_and_broken(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_schema_files_are_current(capsys: pytest.CaptureFixture[str]) -> None:
-    for kind in ("policy", "list"):
+    for kind in ("policy", "list", "tests"):
         assert main(["schema", kind]) == 0
         assert capsys.readouterr().out == (REPO / "rules" / "schema" / f"{kind}.schema.json").read_text()

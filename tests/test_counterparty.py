@@ -43,7 +43,7 @@ def refuse(data: Any) -> CounterpartyError:
         ({"id": "a", "colour": "red"}, "colour", "unknown field"),
         ({"incorporation": "DE"}, "id", "field required"),
         ({"id": "a", "owners": [{"country": "DE"}]}, "owners[0].share", "field required"),
-        ({"id": "a", "attributes": {"x": float("nan")}}, "", "not finite"),
+        ({"id": "a", "attributes": {"x": float("nan")}}, "attributes.x", "not finite"),
         ({"id": "a", "operations": ["DE"] * 1001}, "operations", "at most 1000"),
     ],
 )

@@ -123,8 +123,15 @@ def test_an_eu_only_policy_applies_eu_and_fatf_lists_only(tmp_path: Path) -> Non
     assert eu.authorities == ["EU", "FATF"] and "sanctions_us" not in eu.lists
     kp = eu.score({"id": "kp", "incorporation": "KP", "owners": [], "trade_partners": []}, as_of=D)
     assert kp.tier == "prohibited" and kp.authorities == ["EU", "FATF"]
+    assert {"sanctions_eu", "chpl_products"} <= set(eu.lists)  # CHPL: issued by BIS, also by the EU
     tr = eu.score(TURKISH_EXPORTER, as_of=D)
-    assert "chpl_tier_1_2_exposed" not in {c.rule_id for c in tr.contributions}  # the CHPL list is a US (BIS) list
+    assert "chpl_tier_1_2_exposed" in {c.rule_id for c in tr.contributions}
+    us_only = path.read_text().replace("authorities: [EU, FATF]", "authorities: [US]")
+    path.write_text(us_only)
+    us = riskscore.load_policy(path)
+    ua23 = {"id": "ua", "incorporation": "UA-23", "owners": [], "trade_partners": []}
+    assert eu.score(ua23, as_of=D).tier == "prohibited"  # EU regional embargo on occupied Zaporizhzhia
+    assert "embargoed_incorporation_prohibit" not in [o.override_id for o in us.score(ua23, as_of=D).overrides]
 
 
 countries = st.sampled_from(

@@ -1,0 +1,240 @@
+"""Change impact: score one portfolio under two policies and report what moves, and why.
+
+``riskscore diff OLD NEW PORTFOLIO`` calls :func:`diff_portfolio`. The report gives the
+tier migration matrix (rows: old tier, columns: new tier), counts of upgrades (a riskier
+tier) and downgrades, counterparties newly in the top tier (newly prohibited), the rules
+and overrides that caused the tier changes, and per-counterparty deltas. The causes of one
+counterparty's change are the rules whose weighted points changed (with the change) and
+the overrides that started or stopped applying.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from .errors import CounterpartyError
+from .policy import Policy
+from .result import Result
+
+__all__ = ["Change", "DiffReport", "causes", "diff_portfolio", "diff_results"]
+
+FAIL_ON = ("change", "upgrade", "downgrade", "prohibited", "refused")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One counterparty whose score or tier differs between the policies."""
+
+    id: str
+    old_score: float
+    old_tier: str
+    new_score: float
+    new_tier: str
+    direction: str  # upgrade | downgrade | same tier
+    causes: list[str]
+
+    @property
+    def delta(self) -> float:
+        """New score minus old score."""
+        return round(self.new_score - self.old_score, 9)
+
+
+def causes(old: Result, new: Result) -> list[str]:
+    """What changed between two results of one counterparty: overrides, then rules by size."""
+    out = [f"+{o}" for o in _ids(new) if o not in _ids(old)] + [f"-{o}" for o in _ids(old) if o not in _ids(new)]
+    weighted: dict[str, list[float]] = {}
+    for i, res in enumerate((old, new)):
+        for c in res.contributions:
+            weighted.setdefault(c.rule_id, [0.0, 0.0])[i] += c.weighted
+    deltas = [(rid, round(b - a, 9)) for rid, (a, b) in weighted.items() if abs(b - a) > 1e-9]
+    out += [f"{rid} {d:+g}" for rid, d in sorted(deltas, key=lambda x: -abs(x[1]))]
+    if not out and old.tier != new.tier:
+        out.append("tier thresholds")
+    return out
+
+
+def _ids(result: Result) -> list[str]:
+    return [o.override_id for o in result.overrides]
+
+
+@dataclass
+class DiffReport:
+    """The impact of replacing ``old`` by ``new`` on a portfolio."""
+
+    old: dict[str, str]
+    new: dict[str, str]
+    as_of: date
+    old_tiers: list[str]
+    new_tiers: list[str]
+    total: int = 0
+    matrix: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changes: list[Change] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------ figures
+    def tier_changes(self) -> list[Change]:
+        """Changes of tier, upgrades first, then by size of the score change."""
+        moved = [c for c in self.changes if c.direction != "same tier"]
+        return sorted(moved, key=lambda c: (c.direction != "upgrade", -abs(c.delta), c.id))
+
+    def count(self, direction: str) -> int:
+        """Number of upgrades or downgrades."""
+        return sum(1 for c in self.changes if c.direction == direction)
+
+    def newly_prohibited(self) -> list[Change]:
+        """Counterparties in the new top tier that were not in the old top tier."""
+        return [c for c in self.changes if c.new_tier == self.new_tiers[-1] and c.old_tier != self.old_tiers[-1]]
+
+    def cause_counts(self) -> list[tuple[str, int]]:
+        """How many tier changes each rule or override took part in (its name without the delta)."""
+        counter: Counter[str] = Counter()
+        for c in self.tier_changes():
+            counter.update({cause.split(" ")[0] for cause in c.causes})
+        return counter.most_common()
+
+    def exit_code(self, fail_on: Iterable[str]) -> int:
+        """1 if any of the ``fail_on`` conditions (change, upgrade, downgrade, prohibited, refused) holds."""
+        hits = {
+            "change": bool(self.tier_changes()),
+            "upgrade": self.count("upgrade") > 0,
+            "downgrade": self.count("downgrade") > 0,
+            "prohibited": bool(self.newly_prohibited()),
+            "refused": bool(self.refused),
+        }
+        return 1 if any(hits[f] for f in fail_on) else 0
+
+    # ------------------------------------------------------------ rendering
+    def summary(self) -> str:
+        """One line: how many moved."""
+        return (
+            f"{self.total} counterparties: {len(self.tier_changes())} changed tier "
+            f"({self.count('upgrade')} upgrades, {self.count('downgrade')} downgrades), "
+            f"{len(self.changes)} changed score, {len(self.newly_prohibited())} newly prohibited, "
+            f"{len(self.refused)} refused"
+        )
+
+    def _rows(self) -> list[list[str]]:
+        cols = self.new_tiers
+        rows = [["old \\ new", *cols, "total"]]
+        for t in self.old_tiers:
+            counts = [self.matrix[(t, n)] for n in cols]
+            rows.append([t, *(str(n) for n in counts), str(sum(counts))])
+        return rows
+
+    def render(self, fmt: str = "text", *, limit: int = 50) -> str:
+        """``text``, ``markdown`` or ``json``; at most ``limit`` per-counterparty lines in text forms."""
+        if fmt == "json":
+            return self.to_json() + "\n"
+        md = fmt == "markdown"
+        title = (
+            f"policy diff: {self.old['id']} {self.old['version']} ({self.old['fingerprint'][:12]}) -> "
+            f"{self.new['id']} {self.new['version']} ({self.new['fingerprint'][:12]}), as of {self.as_of}"
+        )
+        out = [f"## {title}" if md else title, "", self.summary(), ""]
+        out.append(
+            "### Tier migration (rows: old tier, columns: new tier)"
+            if md
+            else "tier migration (rows: old, columns: new)"
+        )
+        out += _table(self._rows(), md)
+        counts = self.cause_counts()
+        if counts:
+            out += ["", "### Causes of tier changes" if md else "causes of tier changes (counterparties):"]
+            out += _table([["rule or override", "tier changes"], *([c, str(n)] for c, n in counts)], md)
+        moved = self.tier_changes()
+        if moved:
+            out += ["", "### Tier changes" if md else "tier changes:"]
+            rows = [["counterparty", "old", "new", "delta", "causes"]]
+            for c in moved[:limit]:
+                rows.append(
+                    [
+                        c.id,
+                        f"{c.old_score:g} {c.old_tier}",
+                        f"{c.new_score:g} {c.new_tier}",
+                        f"{c.delta:+g}",
+                        "; ".join(c.causes),
+                    ]
+                )
+            out += _table(rows, md)
+            if len(moved) > limit:
+                out.append(f"... and {len(moved) - limit} more (use --format json for all)")
+        same = [c for c in self.changes if c.direction == "same tier"]
+        if same:
+            out += ["", f"{len(same)} counterparties changed score within their tier (see --format json)."]
+        if self.refused:
+            out += ["", "### Refused" if md else "refused:"] + [f"- {r}" if md else f"  {r}" for r in self.refused]
+        return "\n".join(out) + "\n"
+
+    def to_json(self) -> str:
+        """Everything, as JSON."""
+        data: dict[str, Any] = {
+            "old_policy": self.old,
+            "new_policy": self.new,
+            "as_of": str(self.as_of),
+            "total": self.total,
+            "upgrades": self.count("upgrade"),
+            "downgrades": self.count("downgrade"),
+            "newly_prohibited": [c.id for c in self.newly_prohibited()],
+            "matrix": {o: {n: self.matrix[(o, n)] for n in self.new_tiers} for o in self.old_tiers},
+            "causes": dict(self.cause_counts()),
+            "changes": [{**asdict(c), "delta": c.delta} for c in self.changes],
+            "refused": self.refused,
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _table(rows: list[list[str]], markdown: bool) -> list[str]:
+    if markdown:
+        head, *body = rows
+        return [
+            "| " + " | ".join(head) + " |",
+            "|" + "|".join("---" for _ in head) + "|",
+            *("| " + " | ".join(r) + " |" for r in body),
+        ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _describe(policy: Policy) -> dict[str, str]:
+    return {"id": policy.id, "version": policy.version, "fingerprint": policy.fingerprint, "path": str(policy.path)}
+
+
+def diff_results(report: DiffReport, old: Result, new: Result, old_tiers: list[str], new_tiers: list[str]) -> None:
+    """Add one counterparty's pair of results to ``report``."""
+    report.total += 1
+    report.matrix[(old.tier, new.tier)] += 1
+    if abs(old.score - new.score) <= 1e-9 and old.tier == new.tier and _ids(old) == _ids(new):
+        return
+    if old.tier == new.tier:
+        direction = "same tier"
+    elif old_tiers == new_tiers:
+        direction = "upgrade" if new_tiers.index(new.tier) > old_tiers.index(old.tier) else "downgrade"
+    else:
+        rel_old = old_tiers.index(old.tier) / max(1, len(old_tiers) - 1)
+        rel_new = new_tiers.index(new.tier) / max(1, len(new_tiers) - 1)
+        direction = "upgrade" if (rel_new, new.score) > (rel_old, old.score) else "downgrade"
+    report.changes.append(
+        Change(old.counterparty_id, old.score, old.tier, new.score, new.tier, direction, causes(old, new))
+    )
+
+
+def diff_portfolio(old: Policy, new: Policy, records: Iterable[tuple[int, Any]], as_of: date) -> DiffReport:
+    """Score every ``(index, record)`` under both policies on ``as_of`` and compare."""
+    report = DiffReport(_describe(old), _describe(new), as_of, old.tiers, new.tiers)
+    for index, record in records:
+        results: list[Result] = []
+        for name, policy in (("old", old), ("new", new)):
+            try:
+                results.append(policy.score(record, as_of))
+            except CounterpartyError as exc:
+                ident = record.get("id") if isinstance(record, dict) else None
+                report.refused.append(f"record {index} ({ident}): refused by the {name} policy: {exc}")
+                break
+        if len(results) == 2:
+            diff_results(report, results[0], results[1], old.tiers, new.tiers)
+    return report

@@ -1,0 +1,188 @@
+"""Bulk scoring: score_many gives the numbers score gives, reports bad rows, and streams."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import TEST_POLICY, PolicyFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import riskscore
+from riskscore import Policy
+from riskscore.batch import BatchError, rnd, rnd_fsum
+from riskscore.cli import main
+from riskscore.columns import Columns
+
+REPO = Path(__file__).resolve().parent.parent
+D = "2026-07-01"
+
+countries = st.sampled_from(
+    ["DE", "FR", "US", "TR", "AE", "CN", "RU", "BY", "IR", "KP", "VN", "SY", "UA-43", "UA-14", "KG", "MM", "Turkey"]
+)
+shares = st.one_of(st.sampled_from([0.0, 0.25, 0.03, 0.47, 0.2, 0.05, 1e-10, 0.0009765625]), st.floats(0, 0.25))
+
+
+def _maybe(strategy: Any) -> Any:
+    return st.one_of(st.none(), strategy)
+
+
+counterparty = st.fixed_dictionaries(
+    {"id": st.sampled_from(["a", "b", "c"]), "pep": st.booleans(), "sanctions_hit": st.booleans()},
+    optional={
+        "incorporation": countries,
+        "operations": _maybe(st.lists(countries, max_size=3)),
+        "owners": _maybe(st.lists(st.fixed_dictionaries({"country": countries, "share": shares}), max_size=4)),
+        "trade_partners": _maybe(st.lists(st.fixed_dictionaries({"country": countries, "share": shares}), max_size=4)),
+        "products": _maybe(st.lists(st.sampled_from(["854231", "848210", "620342", "8542", "88073000"]), max_size=3)),
+    },
+)
+portfolios = st.lists(counterparty, min_size=1, max_size=25)
+dates = st.dates(min_value=date(2022, 3, 4), max_value=date(2026, 10, 1))
+
+
+def assert_same_as_score(policy: Policy, records: list[Any], batch: riskscore.BatchResult, as_of: Any) -> None:
+    for i, record in enumerate(records):
+        result = policy.score(record, as_of)
+        assert abs(batch.scores[i] - result.score) <= 1e-9
+        assert batch.tier_ids[batch.tiers[i]] == result.tier
+        assert batch.tier_ids[batch.tiers_before_overrides[i]] == result.tier_before_overrides
+        fired = {rule for rule, on in zip(batch.rule_ids, batch.fired[i], strict=True) if on}
+        assert fired == {c.rule_id for c in result.contributions}
+        assert batch.factors[i].tolist() == [result.factors[f] for f in batch.factor_ids]
+        applied = {o for o, on in zip(batch.override_ids, batch.overrides[i], strict=True) if on}
+        assert applied == {o.override_id for o in result.overrides}
+        assert batch.ids[i] == result.counterparty_id
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=portfolios, as_of=dates)
+def test_score_many_equals_score_row_by_row(policy: Policy, records: list[dict[str, Any]], as_of: date) -> None:
+    records = [r for r in records if _valid(r)]
+    batch = policy.score_many(records, as_of)
+    assert batch.mode == "vectorised" and len(batch) == len(records)
+    assert_same_as_score(policy, records, batch, as_of)
+    from_columns = policy.score_many(Columns.from_records(records), as_of)
+    assert np.array_equal(from_columns.scores, batch.scores) and np.array_equal(from_columns.tiers, batch.tiers)
+    if records:
+        assert batch[0] == policy.score(records[0], as_of) == from_columns[0]
+
+
+def _valid(record: dict[str, Any]) -> bool:
+    return all(sum(x["share"] for x in record.get(k) or []) <= 1 for k in ("owners", "trade_partners"))
+
+
+@given(x=st.floats(-1e5, 1e5, allow_nan=False) | st.integers(-(10**6), 10**6).map(lambda k: k / 1024))
+def test_vector_rounding_is_pythons_round(x: float) -> None:
+    assert rnd(np.array([x]))[0] == round(x, 9) + 0.0
+    terms = [np.array([x * w]) for w in (0.3, 0.25, 0.25, 0.1, 0.1)]
+    import math
+
+    assert rnd_fsum(terms)[0] == round(math.fsum(t[0] for t in terms), 9) + 0.0
+
+
+BAD = [
+    {"id": "ok-1", "incorporation": "DE"},
+    {"id": "narnia", "incorporation": "Narnia"},
+    {"id": "ok-2", "incorporation": "FR", "owners": [{"country": "DE", "share": 0.5}]},
+    {"id": "over", "owners": [{"country": "DE", "share": 0.7}, {"country": "FR", "share": 0.7}]},
+    "not a mapping",
+]
+
+
+def test_bad_rows_raise_one_error_listing_each_with_index_and_path(policy: Policy) -> None:
+    with pytest.raises(BatchError) as info:
+        policy.score_many(BAD, D)
+    err = info.value
+    assert isinstance(err, riskscore.CounterpartyError)
+    assert [e.index for e in err.errors] == [1, 3, 4]
+    assert [i.path for i in err.issues] == ["[1].incorporation", "[3].owners", "[4]"]
+    assert "unknown country 'Narnia'" in str(err)
+
+
+def test_collect_scores_the_good_rows_and_returns_the_errors(policy: Policy) -> None:
+    batch = policy.score_many(BAD, D, errors="collect")
+    assert batch.ok.tolist() == [True, False, True, False, False]
+    assert [e.index for e in batch.errors] == [1, 3, 4]
+    assert np.isnan(batch.scores[1]) and batch.tiers[1] == -1 and batch.tier_labels[1] is None
+    assert batch.scores[2] == policy.score(BAD[2], D).score
+    assert batch.ids == ["ok-1", None, "ok-2", None, None]
+    with pytest.raises(riskscore.CounterpartyError, match="Narnia"):
+        batch[1]
+    assert "Counterparty ok-2" in batch.explain(2)
+
+
+def test_a_field_the_policy_requires_is_a_bad_row(make_policy: PolicyFactory) -> None:
+    policy = make_policy(policy=TEST_POLICY.replace("        missing_points: 0\n", ""))
+    batch = policy.score_many([{"id": "a", "trade_partners": []}, {"id": "b"}], "2022-01-01", errors="collect")
+    assert batch.ok.tolist() == [True, False]
+    assert batch.errors[0].index == 1 and batch.errors[0].issues[0].path == "trade_partners"
+
+
+def test_unusual_but_valid_input_takes_the_validators_path(policy: Policy) -> None:
+    records: list[Any] = [
+        {"id": 7, "incorporation": "Türkiye", "products": ["8542.31"]},
+        {"id": " padded ", "incorporation": 276, "owners": [{"country": "de", "share": 1, "name": " x "}]},
+        riskscore.Counterparty(id="model", incorporation="IR"),
+    ]
+    batch = policy.score_many(iter(records), D)
+    assert_same_as_score(policy, records, batch, D)
+
+
+def test_attribute_operands_fall_back_to_the_per_row_engine(make_policy: PolicyFactory) -> None:
+    policy = make_policy(
+        overrides="- {id: vip, when: {eq: [{attribute: segment}, vip]}, action: floor, tier: high, rationale: r}\n"
+    )
+    records = [{"id": "a", "incorporation": "DE", "attributes": {"segment": "vip"}}, {"id": "b", "incorporation": "PL"}]
+    batch = policy.score_many(records, "2022-01-01")
+    assert batch.mode == "per-row" and batch.fallback_reason and "attribute" in batch.fallback_reason
+    assert_same_as_score(policy, records, batch, "2022-01-01")
+
+
+def test_columns_round_trip_and_explanations(policy: Policy) -> None:
+    records = [json.loads(line) for line in (REPO / "examples" / "counterparties.jsonl").read_text().splitlines()]
+    cols = Columns.from_records(records)
+    batch = policy.score_many(cols, D)
+    assert_same_as_score(policy, records, batch, D)
+    assert batch[1] == policy.score(records[1], D)
+    assert batch.contributions.sum(axis=1) == pytest.approx(batch.scores_before_overrides)
+
+
+def test_score_streams_csv_and_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "cps.jsonl"
+    rows = [{"id": f"c{i}", "incorporation": ["DE", "TR", "Narnia"][i % 3]} for i in range(7)]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert main(["score", str(data), "--as-of", D, "--format", "csv", "--chunk-size", "2"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("id,score,tier,") and len(lines) == 1 + 5
+    assert "record 2: incorporation: unknown country 'Narnia'" in captured.err
+    assert "record 5: incorporation" in captured.err and "\r" not in captured.err
+    assert main(["score", str(data), "--as-of", D, "--format", "jsonl"]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["c0", "c1", "c3", "c4", "c6"] and out[1]["tier"] in ("medium", "high")
+
+
+def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:
+    """Smoke test of benchmarks/ (n=200); peers that are not installed are skipped by engines.peers()."""
+    if not (REPO / "benchmarks" / "engines.py").is_file():
+        pytest.skip("benchmarks/ is not in this source tree")
+    sys.path.insert(0, str(REPO))
+    try:
+        from benchmarks import engines, run, workload
+    finally:
+        sys.path.remove(str(REPO))
+    recs = workload.generate(200)
+    want = engines.reference().decode(engines.reference().run(recs))
+    f3 = np.zeros(len(recs))
+    for adapter in [*engines.numpy_adapters(), *engines.riskscore_adapters(), *engines.peers()]:
+        if adapter.slow:
+            continue
+        got = adapter.decode(adapter.run(adapter.prepare(recs)))
+        assert run._check(got, want, f3) == {"score": 0, "tier": 0, "tier_at_ties": 0, "explanation": 0}, adapter.name

@@ -1,0 +1,118 @@
+"""`riskscore validate`: schema errors with file:line and suggestions, and the policy lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TEST_POLICY, write_policy
+
+import riskscore
+from riskscore.cli import main
+from riskscore.lint import LintReport, lint_policy
+
+FLOOR_ANY = "- {id: listed_floor, when: {country_in: {field: any, list: test_high}}, action: floor, tier: high, rationale: Any link to a listed country is never below high.}"
+PROHIBIT_HU = "- {id: hu_prohibit, when: {country_in: {field: incorporation, list: test_high}}, action: prohibit, rationale: Incorporation in a listed country is prohibited here.}"
+LINT = "lint:\n  statutory_lists: [test_high]\n"
+
+
+def lint(tmp_path: Path, policy: str = TEST_POLICY, overrides: str = FLOOR_ANY, extra: str = LINT) -> LintReport:
+    path = write_policy(tmp_path, policy=policy + extra, overrides=overrides)
+    return lint_policy(riskscore.load_policy(path))
+
+
+def ids(report: LintReport) -> list[str]:
+    return sorted(f"{f.id}[{f.subject}]" for f in report.findings)
+
+
+def test_the_shipped_policy_is_lint_clean_without_suppressions(capsys: pytest.CaptureFixture[str]) -> None:
+    report = lint_policy(riskscore.load_policy())
+    assert report.findings == [] and report.suppressed == []
+    assert main(["validate"]) == 0
+    assert "lint: 0 error(s), 0 warning(s), 0 suppressed" in capsys.readouterr().out
+
+
+def test_the_lint_section_does_not_change_the_fingerprint(tmp_path: Path) -> None:
+    plain = riskscore.load_policy(write_policy(tmp_path))
+    with_lint = riskscore.load_policy(write_policy(tmp_path, policy=TEST_POLICY + LINT))
+    assert plain.fingerprint == with_lint.fingerprint
+
+
+def test_a_small_clean_policy_has_no_findings(tmp_path: Path) -> None:
+    assert ids(lint(tmp_path)) == []
+
+
+def test_a_factor_weighing_0_9_is_flagged_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = TEST_POLICY.replace("weight: 0.5", "weight: 0.9", 1).replace("weight: 0.5", "weight: 0.1", 1)
+    report = lint(tmp_path, policy)
+    (finding,) = report.findings
+    assert (finding.id, finding.severity, finding.subject, finding.line) == ("eba-dominant-factor", "error", "geo", 11)
+    assert "weighs 0.9, above the bound 0.5" in finding.message
+    assert main(["validate", str(tmp_path / "policy.yaml")]) == 1
+    assert "policy.yaml:11:5: error eba-dominant-factor [geo]" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "policy.yaml"), "--max-factor-weight", "0.95"]) == 0
+    assert main(["validate", str(tmp_path / "policy.yaml"), "--no-lint"]) == 0
+
+
+def test_unreachable_top_tier_and_its_fix(tmp_path: Path) -> None:
+    capped = TEST_POLICY.replace(", category_points: {severe: 100}", "")  # max country risk 40
+    assert ids(lint(tmp_path, capped)) == ["eba-top-tier-unreachable[prohibited]"]
+    assert ids(lint(tmp_path, capped, FLOOR_ANY + "\n" + PROHIBIT_HU)) == []
+
+
+def test_an_unreachable_middle_tier_is_a_warning(tmp_path: Path) -> None:
+    policy = TEST_POLICY.replace("baseline: 10", "baseline: 50").replace("missing_points: 30", "missing_points: 60")
+    policy = policy.replace("missing_points: 0", "missing_points: 50")
+    report = lint(tmp_path, policy)
+    assert [(f.id, f.severity, f.subject) for f in report.findings] == [("unreachable-tier", "warning", "low")]
+    assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+
+
+def test_statutory_high_risk_situations_must_reach_high(tmp_path: Path) -> None:
+    assert ids(lint(tmp_path, overrides="")) == [
+        f"eba-statutory-high[test_high:{f}]" for f in ("incorporation", "operations", "owners", "trade_partners")
+    ]
+    partial = FLOOR_ANY.replace("field: any, list: test_high", "field: any, list: test_high, min_share: 0.25")
+    report = lint(tmp_path, overrides=partial)
+    assert ids(report) == ["eba-statutory-high[test_high:owners]", "eba-statutory-high[test_high:trade_partners]"]
+    assert "covers shares of 0.25 or more only" in report.findings[0].message
+
+
+def test_a_policy_without_a_high_tier_must_name_one(tmp_path: Path) -> None:
+    report = lint(tmp_path, TEST_POLICY.replace("id: high, min: 40", "id: elevated, min: 40"), overrides="")
+    (finding,) = report.findings
+    assert (finding.id, finding.subject) == ("eba-statutory-high", "tiers") and "set lint.high_tier" in finding.message
+    assert ids(lint(tmp_path, TEST_POLICY, overrides="", extra="")) == []  # no statutory list applied: nothing to check
+
+
+def test_override_rationale_must_explain(tmp_path: Path) -> None:
+    report = lint(
+        tmp_path, overrides=FLOOR_ANY + "\n- {id: pep_add, when: {flag: pep}, action: add, points: 5, rationale: TODO}"
+    )
+    (finding,) = report.findings
+    assert (finding.id, finding.severity, finding.subject) == ("eba-override-rationale", "warning", "pep_add")
+
+
+def test_suppressions_need_a_reason_and_unused_ones_are_reported(tmp_path: Path) -> None:
+    extra = LINT + (
+        "  suppress:\n"
+        "    - {id: eba-statutory-high, subject: 'test_high:o*', reason: Owners and operations are reviewed by hand.}\n"
+        "    - {id: eba-dominant-factor, reason: No factor dominates in this policy anyway.}\n"
+    )
+    report = lint(tmp_path, overrides="", extra=extra)
+    assert sorted(f.subject for f in report.suppressed) == ["test_high:operations", "test_high:owners"]
+    assert ids(report) == [
+        "eba-statutory-high[test_high:incorporation]",
+        "eba-statutory-high[test_high:trade_partners]",
+        "unused-suppression[eba-dominant-factor:*]",
+    ]
+    with pytest.raises(riskscore.PolicyError, match="reason"):
+        lint(tmp_path, extra=LINT + "  suppress:\n    - {id: eba-dominant-factor}\n")
+
+
+def test_a_typo_in_a_rule_gets_file_line_and_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_policy(tmp_path, policy=TEST_POLICY.replace('reason: "exposure {exposure}"', 'reasn: "exposure"'))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:24:9: extra_forbidden at 'factors[1].rules[0].reasn': unknown key 'reasn'" in err
+    assert "did you mean 'reason'?" in err
