@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         rate = n / secs
         rows.append((a, n, rate, lat, peak, check))
         print(f"  {a.name}: {rate:,.0f}/s", file=sys.stderr)
+    ref_rate = next((r[2] for r in rows if "reference" in r[0].tags), ref_rate)
     _table(rows, ref_rate)
     load_ms, compile_ms = _load_times()
     _targets(rows, load_ms, compile_ms)
@@ -158,6 +159,8 @@ def _table(rows: list[Any], ref_rate: float) -> None:
         "| implementation | n | counterparties/s | × reference time | single call median | p99 | peak memory | bytes/cp | check |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    notes = sorted({a.note for a, *_ in rows if a.note})
+    marks = {text: "¹²³⁴⁵"[i] for i, text in enumerate(notes)}
     for a, n, rate, lat, peak, check in rows:
         fails = {k: v for k, v in check.items() if v and k != "tier_at_ties"}
         status = "ok" if not fails else "FAIL " + ", ".join(f"{k} {v}" for k, v in fails.items())
@@ -167,13 +170,12 @@ def _table(rows: list[Any], ref_rate: float) -> None:
         p99 = _fmt_us(lat[1]) if lat else "–"
         mem = f"{peak / 2**20:,.1f} MiB" if peak else "–"
         per = f"{peak / n:,.0f}" if peak else "–"
-        note = " ¹" if a.note else ""
+        note = f" {marks[a.note]}" if a.note else ""
         print(
             f"| {a.name}{note} | {n:,} | {rate:,.0f} | {ref_rate / rate:.3f} | {med} | {p99} | {mem} | {per} | {status} |"
         )
-    notes = sorted({a.note for a, *_ in rows if a.note})
-    for note in notes:
-        print(f"\n¹ {note}")
+    for text, mark in marks.items():
+        print(f"\n{mark} {text}")
 
 
 def _targets(rows: list[Any], load_ms: float, compile_ms: float) -> None:

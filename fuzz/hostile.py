@@ -335,6 +335,13 @@ CASES: list[Case] = [
         CE,
         "nested deeper than 16",
     ),
+    Case(
+        "JSON",
+        "unclosed string of 500,000 escaped quotes (was quadratic)",
+        lambda: parse_counterparty_json('{"id": "' + '\\"' * 500_000),
+        CE,
+        "invalid JSON",
+    ),
     Case("JSON", "not UTF-8", lambda: parse_counterparty_json(b'{"id": "caf\xe9"}'), CE, "not valid UTF-8"),
     Case(
         "JSON",

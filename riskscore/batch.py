@@ -46,7 +46,7 @@ B = npt.NDArray[np.bool_]
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 
-KERNEL_ROWS = 8192  # rows per kernel pass: bounds temporary memory (and keeps arrays under 128 KiB)
+KERNEL_ROWS = 16000  # rows per pass: bounds temporary memory; float64 arrays stay under 128 KiB (no mmap)
 
 
 class BatchError(CounterpartyError):
@@ -158,38 +158,31 @@ class _Rows:
         return self._items
 
     def max(self, values: F64, default: float) -> F64:
-        out = np.full(self.n, default)
+        """Maximum per row (``default`` for empty rows) of non-negative item values."""
+        out = np.zeros(self.n)
         if len(values):
-            out[self.nonempty] = np.maximum.reduceat(values, self.rag.offsets[:-1][self.nonempty])
+            if values.min() < 0:  # not for risk points; kept general
+                out[self.nonempty] = np.maximum.reduceat(values, self.rag.offsets[:-1][self.nonempty])
+            else:
+                np.maximum.at(out, self.items, values)
+        if default != 0 and not self.nonempty.all():
+            out[~self.nonempty] = default
         return out
 
     def any(self, mask: B) -> B:
         out = np.zeros(self.n, np.bool_)
-        if len(mask):
-            out[self.nonempty] = np.logical_or.reduceat(mask, self.rag.offsets[:-1][self.nonempty])
+        out[self.items[mask]] = True
         return out
 
     def ordered_sum(self, values: F64) -> F64:
-        """Left-to-right sum per row from 0.0, as ``total += x`` does, to within rounding at 9 decimals.
+        """Left-to-right sum per row from 0.0, exactly as ``total += x`` adds.
 
-        ``np.add.reduceat`` adds in another order (a few ulps apart), which matters only where
-        the sum lies within that distance of a half at the ninth decimal; those rows are
-        re-added left to right, so ``rnd`` of the result equals the engine's.
+        ``np.add.at`` applies the additions one by one in item order (``reduceat`` would
+        add in another order and differ in the last bits).
         """
         out = np.zeros(self.n)
-        if not len(values):
-            return out
-        out[self.nonempty] = np.add.reduceat(values, self.rag.offsets[:-1][self.nonempty])
-        y = out * 1e9
-        suspect = (np.abs(y - np.floor(y) - 0.5) < 1e-3) | (out >= 1e6)
-        suspect &= self.lengths > 2
-        if suspect.any():
-            offs = self.rag.offsets
-            for r in np.flatnonzero(suspect).tolist():
-                total = 0.0
-                for v in values[offs[r] : offs[r + 1]].tolist():
-                    total += v
-                out[r] = total
+        if len(values):
+            np.add.at(out, self.items, values)
         return out
 
 
@@ -497,14 +490,20 @@ class _Out:
     rounded: bool
 
 
-def _kernel(engine: Engine, plan: DatePlan, cols: Columns) -> _Out:
+def _kernel(engine: Engine, plan: DatePlan, cols: Columns, dest: BatchResult | None, lo: int) -> _Out:
+    """Score the rows of ``cols``; matrices go straight into ``dest`` rows ``lo:`` when given."""
     env = _Env(plan, cols)
     n = env.n
     model = engine.model
     nrules = sum(len(f.rules) for f in model.factors)
-    fired_all = np.zeros((n, nrules), np.bool_, order="F")  # column-major: one rule/factor per column
-    factor_values = np.zeros((n, len(model.factors)), order="F")
-    contrib = np.zeros((n, len(model.factors)), order="F")
+    if dest is not None:  # column-major views: one rule/factor per contiguous column
+        fired_all, factor_values = dest.fired[lo : lo + n], dest.factors[lo : lo + n]
+        contrib, ov_fired = dest.contributions[lo : lo + n], dest.overrides[lo : lo + n]
+    else:
+        fired_all = np.zeros((n, nrules), np.bool_, order="F")
+        factor_values = np.zeros((n, len(model.factors)), order="F")
+        contrib = np.zeros((n, len(model.factors)), order="F")
+        ov_fired = np.zeros((n, len(model.overrides)), np.bool_, order="F")
     terms: list[F64] = []
     r = 0
     for fi, factor in enumerate(model.factors):
@@ -545,8 +544,7 @@ def _kernel(engine: Engine, plan: DatePlan, cols: Columns) -> _Out:
         env.factors[factor.id] = factor_values[:, fi] = value if rounded else rnd(value)
     weighted = np.minimum(100.0, rnd_fsum(terms))
     env.weighted = weighted
-    score = weighted.copy()
-    ov_fired = np.zeros((n, len(model.overrides)), np.bool_, order="F")
+    score = weighted
     tier_min = {t.id: t.min for t in engine.tiers}
     for i in engine.override_order:
         ov = model.overrides[i]
@@ -695,15 +693,16 @@ class BatchResult:
         return self[i].explain(markdown=markdown)
 
     # -- filling
-    def _fill(self, at: I64 | slice, out: _Out, tier_mins: F64) -> None:
+    def _fill(self, at: I64 | slice, out: _Out, tier_mins: F64, matrices: bool) -> None:
         self.scores[at] = out.score
         self.scores_before_overrides[at] = out.before
         self.tiers[at] = _tiers(tier_mins, out.score if out.rounded else rnd(out.score))
         self.tiers_before_overrides[at] = _tiers(tier_mins, out.before)
-        self.factors[at] = out.factors
-        self.contributions[at] = out.contributions
-        self.fired[at] = out.fired
-        self.overrides[at] = out.overrides
+        if matrices:
+            self.factors[at] = out.factors
+            self.contributions[at] = out.contributions
+            self.fired[at] = out.fired
+            self.overrides[at] = out.overrides
         self.ok[at] = True
 
     def _fail(self, error: CounterpartyError) -> None:
@@ -769,9 +768,9 @@ def score_many(
     tier_mins = np.array([t.min for t in engine.tiers])
     for lo in range(0, len(cols), KERNEL_ROWS):
         hi = min(lo + KERNEL_ROWS, len(cols))
-        out = _kernel(engine, plan, _rows(cols, lo, hi))
+        out = _kernel(engine, plan, _rows(cols, lo, hi), batch if rows is None else None, lo)
         at: Any = slice(lo, hi) if rows is None else rows[lo:hi]
-        batch._fill(at, out, tier_mins)
+        batch._fill(at, out, tier_mins, matrices=rows is not None)
         for row, field, msg in out.error:
             index = lo + row if rows is None else int(rows[lo + row])
             batch._fail(CounterpartyError([FieldIssue(field, msg)], index=index))

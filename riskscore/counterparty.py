@@ -223,7 +223,9 @@ def parse_counterparty(data: Counterparty | Mapping[str, Any], index: int | None
         raise CounterpartyError(issues, index=index) from None
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# A string token (its closing quote optional, so an unclosed one never makes the scanner retry:
+# linear time) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 def _json_int(text: str) -> int:
@@ -238,11 +240,12 @@ def _json_constant(name: str) -> float:
 
 def _json_depth(text: str) -> int:
     depth = deepest = 0
-    for char in _JSON_STRING.sub("", text):
-        if char in "[{":
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        elif token in ("]", "}"):
             depth -= 1
     return deepest
 

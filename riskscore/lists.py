@@ -18,9 +18,10 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .countries import normalize_country
+from .errors import CountryError
 
 __all__ = [
     "Confidence",
@@ -145,33 +146,43 @@ class JurisdictionList(_Model):
                 for n in range(2, len(e.code) + 1, 2):
                     self._prefixes.setdefault(e.code[:n], []).append(e)
 
-    @field_validator("entries")
-    @classmethod
-    def _unique_codes(cls, entries: list[Entry]) -> list[Entry]:
-        seen: set[str] = set()
-        for e in entries:
-            if e.code in seen:
-                raise ValueError(f"duplicate entry code {e.code!r}")
-            seen.add(e.code)
-        return entries
-
     @model_validator(mode="after")
     def _check(self) -> JurisdictionList:
-        ids = {s.id for s in self.sources}
-        if len(ids) != len(self.sources):
-            raise ValueError("source ids must be unique")
-        for entry in self.entries:
-            if self.kind == "product":
-                if not _HS.match(entry.code):
-                    raise ValueError(f"entry {entry.code!r}: HS codes are 2, 4 or 6 digits")
-            elif normalize_country(entry.code) != entry.code:
-                raise ValueError(f"entry {entry.code!r}: use the canonical code {normalize_country(entry.code)!r}")
-            for period in entry.periods:
-                for event in (period.listed, period.delisted):
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if dt.date.max - self.reviewed < timedelta(days=self.review_interval_days):
+            problems.append(
+                (("reviewed",), "reviewed + review_interval_days passes the end of the calendar (9999-12-31)")
+            )
+        ids: set[str] = set()
+        for i, src in enumerate(self.sources):
+            if src.id in ids:
+                problems.append((("sources", i, "id"), f"duplicate source id {src.id!r}"))
+            ids.add(src.id)
+        codes: set[str] = set()
+        for i, entry in enumerate(self.entries):
+            where: tuple[str | int, ...] = ("entries", i, "code")
+            if entry.code in codes:
+                problems.append((where, f"duplicate entry code {entry.code!r}"))
+            codes.add(entry.code)
+            problems.extend((where, msg) for msg in self._code_problems(entry.code))
+            for j, period in enumerate(entry.periods):
+                for key in ("listed", "delisted"):
+                    event = getattr(period, key)
                     for cited in (event.source, *event.see_also) if event is not None else ():
                         if cited not in ids:
-                            raise ValueError(f"entry {entry.code!r} cites unknown source {cited!r}")
+                            problems.append(((*where[:2], "periods", j, key), f"cites unknown source {cited!r}"))
+        if problems:
+            raise PathErrors(problems)
         return self
+
+    def _code_problems(self, code: str) -> list[str]:
+        if self.kind == "product":
+            return [] if _HS.match(code) else [f"HS code {code!r} is not 2, 4 or 6 digits"]
+        try:
+            canonical = normalize_country(code)
+        except CountryError as exc:
+            return [str(exc)]
+        return [] if canonical == code else [f"use the canonical code {canonical!r} for {code!r}"]
 
     @property
     def authorities(self) -> list[str]:
@@ -208,6 +219,14 @@ class JurisdictionList(_Model):
         if len(code) < 6:
             found.extend(e for e in self._prefixes.get(code, ()) if len(e.code) > len(code))
         return found
+
+
+class PathErrors(ValueError):
+    """Several problems in one model, each at a key path inside it (for file:line reports)."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
 
 
 class Status(enum.Enum):

@@ -23,7 +23,7 @@ from .columns import Columns, fast_record
 from .counterparty import Counterparty, parse_counterparty
 from .engine import Engine
 from .errors import AsOfError, Issue, PolicyError
-from .lists import JurisdictionList
+from .lists import JurisdictionList, PathErrors
 from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, ConditionRule, PolicyModel
 from .result import Result
 
@@ -142,6 +142,12 @@ def validate_located(model: type[M], located: LocatedData) -> M:
     except ValidationError as exc:
         issues = []
         for err in exc.errors(include_url=False):
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, PathErrors):
+                for sub_path, message in cause.problems:
+                    path = _data_path(located.data, (*err["loc"], *sub_path))
+                    issues.append(_issue(located, path, message, "invalid"))
+                continue
             path = _data_path(located.data, err["loc"])
             msg, code, suggestion = err["msg"], err["type"], None
             if code == "extra_forbidden" and path:

@@ -168,13 +168,15 @@ class Override(_Model):
 
     @model_validator(mode="after")
     def _args(self) -> Override:
-        if self.action == "prohibit" and (self.tier or self.score is not None or self.points is not None):
-            raise ValueError("prohibit takes no tier, score or points")
-        if self.action == "floor" and (self.tier is None) == (self.score is None):
+        given = {k for k in ("tier", "score", "points") if getattr(self, k) is not None}
+        allowed = {"prohibit": set(), "floor": {"tier", "score"}, "cap": {"score"}, "add": {"points"}}[self.action]
+        if given - allowed:
+            raise ValueError(f"{self.action} does not take {', '.join(sorted(given - allowed))}")
+        if self.action == "floor" and len(given) != 1:
             raise ValueError("floor takes exactly one of tier or score")
-        if self.action == "cap" and (self.score is None or self.tier is not None):
+        if self.action == "cap" and not given:
             raise ValueError("cap takes a score")
-        if self.action == "add" and self.points is None:
+        if self.action == "add" and not given:
             raise ValueError("add takes points")
         return self
 

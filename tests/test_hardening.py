@@ -6,8 +6,8 @@ SECURITY.md); here each must be refused the expected way within its time limit.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskscore
 from riskscore import conditions, counterparty
@@ -138,12 +140,6 @@ def test_unknown_countries_past_the_cap_are_refused_unchecked() -> None:
     assert "not checked" in str(info.value.issues[-1]) and "did you mean" not in str(info.value.issues[-1])
 
 
-@pytest.mark.xfail(
-    raises=OverflowError,
-    strict=False,
-    reason="lists.py (not hardening's file): JurisdictionList.review_horizon overflows when reviewed + "
-    "review_interval_days passes 9999-12-31, and the OverflowError escapes Policy.score; reported",
-)
 def test_a_list_reviewed_at_the_end_of_time_is_refused_or_scored(tmp_path: Path) -> None:
     lists = tmp_path / "lists"
     lists.mkdir()
@@ -152,8 +148,8 @@ def test_a_list_reviewed_at_the_end_of_time_is_refused_or_scored(tmp_path: Path)
         (lists / path.name).write_text(text)
     (tmp_path / "default").mkdir()
     (tmp_path / "default" / "policy.yaml").write_text(hostile.SMALL_POLICY)
-    with contextlib.suppress(riskscore.RiskscoreError):
-        riskscore.load_policy(tmp_path / "default").score({"id": "t", "incorporation": "PL"}, as_of="2024-07-01")
+    with pytest.raises(riskscore.PolicyError, match="passes the end of the calendar"):
+        riskscore.load_policy(tmp_path / "default")
 
 
 def test_libyaml_and_pure_python_parsing_agree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,3 +165,24 @@ def test_libyaml_and_pure_python_parsing_agree(monkeypatch: pytest.MonkeyPatch) 
     assert [(d.data, d.locations) for d in fast] == [(d.data, d.locations) for d in slow]
     with pytest.raises(riskscore.PolicyError, match="too-deep"):
         load_text("a: " + "[" * 5000 + "]" * 5000, "deep.yaml")
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\n'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='[]{}"\\a'), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(json_values)
+def test_the_json_depth_scan_agrees_with_the_parser(value: Any) -> None:
+    assert counterparty._json_depth(json.dumps(value)) == _depth(value)

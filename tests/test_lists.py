@@ -137,8 +137,26 @@ def test_bad_list_file_reports_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as info:
         validate_located(JurisdictionList, load_file(path))
     text = str(info.value)
-    assert f"{path}:12:" in text or f"{path}:11:" in text
-    assert "delisted date must be after the listed date" in text
+    assert f"{path}:11:" in text and "delisted date must be after the listed date" in text
+
+
+def test_every_problem_of_a_list_file_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        BAD_LIST.replace("        delisted: {date: 2020-01-01, source: s}\n", "").replace(
+            "sources: [{id: s, title: S}]", "sources: [{id: s, title: S}, {id: s, title: T}]"
+        )
+        + "  - code: deu\n    periods:\n      - listed: {date: 2021-01-01, source: s}\n"
+    )
+    with pytest.raises(PolicyError) as info:
+        validate_located(JurisdictionList, load_file(path))
+    found = {(i.line, i.key_path, i.message) for i in info.value.issues}
+    assert found == {
+        (4, "sources[1].id", "duplicate source id 's'"),
+        (12, "entries[1].code", "unknown country or subdivision 'Germny' (did you mean 'Germany (DE)'?)"),
+        (14, "entries[1].periods[0].listed", "cites unknown source 'nowhere'"),
+        (15, "entries[2].code", "use the canonical code 'DE' for 'deu'"),
+    }
 
 
 def test_policy_exposes_applied_lists(policy: Policy) -> None:

@@ -60,6 +60,16 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
         ("- {id: o, when: {bogus: 1}, action: prohibit, rationale: r}\n", "condition", "one operator"),
         ("- {id: o, when: {flag: pep}, action: cap, rationale: r}\n", "value_error", "cap takes a score"),
         (
+            "- {id: o, when: {flag: pep}, action: cap, score: 5, points: 1, rationale: r}\n",
+            "value_error",
+            "cap does not take points",
+        ),
+        (
+            "- {id: o, when: {flag: pep}, action: add, points: 5, tier: high, rationale: r}\n",
+            "value_error",
+            "add does not take tier",
+        ),
+        (
             "- {id: o, when: {product_in: {list: test_high}}, action: prohibit, rationale: r}\n",
             "list-kind",
             "country list",
