@@ -151,7 +151,7 @@ def riskscore_adapters() -> list[Adapter]:
             decode=_decode_batch,
             single=None,
             prepare=lambda recs: Columns.from_records(renamed(recs)),
-            note="Columns built outside the timing",
+            note="columns built outside the timing",
             tags={"riskscore", "columns"},
         ),
     ]

@@ -102,6 +102,8 @@ def run_target(target: str, body: bytes) -> None:
                     check_result(policy.score(record, as_of="2024-07-01"))
         elif target == "list":
             lst = validate_located(JurisdictionList, load_bytes(body, "fuzz-list.yaml"))
+            if lst.review_horizon < lst.reviewed:
+                raise InvariantError("review horizon before the review date")
             for entry in lst.entries[:20]:  # the queries scoring makes
                 for period in entry.periods[:3]:
                     lst.status(entry.code, period.listed.date)

@@ -518,7 +518,9 @@ def _kernel(engine: Engine, plan: DatePlan, cols: Columns, dest: BatchResult | N
         counted_list: list[F64] = []
         if len(evaluated) == 1 and (factor.combine == "max" or rounded):
             pts, fired = evaluated[0]
-            value = np.where(fired, pts if factor.combine == "max" else np.minimum(pts, 100.0), 0.0)
+            value = pts if factor.combine == "max" else np.minimum(pts, 100.0)
+            if not fired.all():
+                value = np.where(fired, value, 0.0)
             counted_list.append(value)
         elif factor.combine == "max":
             value = np.zeros(n)
@@ -739,11 +741,15 @@ def score_many(
     """Score many counterparties; see :meth:`riskscore.Policy.score_many`."""
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
-    reason = fallback_reason(engine)
+    reason = engine.batch_fallback if hasattr(engine, "batch_fallback") else fallback_reason(engine)
+    engine.batch_fallback = reason
     if isinstance(counterparties, Columns):
         source: Sequence[Any] | Columns = counterparties
         bad: list[CounterpartyError] = []
         cols, rows = counterparties, None
+        for row, field, msg in cols.problems():
+            if not bad or bad[-1].index != row:
+                bad.append(CounterpartyError([FieldIssue(field, msg)], index=row))
         n = len(cols)
     else:
         records = counterparties if isinstance(counterparties, list) else list(counterparties)
@@ -762,8 +768,6 @@ def score_many(
     else:
         for k, i in enumerate(rows.tolist()):
             batch.ids[i] = cols.ids[k]
-    for e in bad:
-        batch._fail(e)
     plan = _plan(engine, as_of)
     tier_mins = np.array([t.min for t in engine.tiers])
     for lo in range(0, len(cols), KERNEL_ROWS):
@@ -774,6 +778,8 @@ def score_many(
         for row, field, msg in out.error:
             index = lo + row if rows is None else int(rows[lo + row])
             batch._fail(CounterpartyError([FieldIssue(field, msg)], index=index))
+    for e in bad:  # after the kernel passes: rows of bad columns were computed, then dropped here
+        batch._fail(e)
     if errors == "raise" and batch.errors:
         raise BatchError(batch.errors)
     batch.errors.sort(key=lambda e: e.index or 0)

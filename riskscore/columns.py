@@ -230,6 +230,55 @@ class Columns:
         """From a pyarrow Table with the record's field names (struct lists for owners and partners)."""
         return cls.from_records(table.to_pylist())
 
+    def problems(self) -> list[tuple[int, str, str]]:
+        """Rows that :meth:`riskscore.Policy.score` would refuse: ``(row, field path, message)``.
+
+        Raises ``ValueError`` when the arrays themselves are inconsistent (lengths, offsets,
+        numbers that no country or product has).
+        """
+        n = len(self.ids)
+        if not set(map(type, self.ids)) <= {str}:
+            raise ValueError("Columns.ids must be strings")
+        for name in ("incorporation", "pep", "sanctions_hit"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"Columns.{name} has {len(getattr(self, name))} rows, not {n}")
+        inc = self.incorporation
+        if n and (int(inc.min()) < MISSING or int(inc.max()) >= len(COUNTRIES.codes)):
+            raise ValueError("Columns.incorporation holds numbers that are not country numbers")
+        out: list[tuple[int, str, str]] = []
+        out += [
+            (i, "id", "empty or longer than 200 characters") for i, x in enumerate(self.ids) if not 0 < len(x) <= 200
+        ]
+        for name in ("operations", "owners", "trade_partners", "products"):
+            rag: Ragged = getattr(self, name)
+            limit = len(PRODUCTS.codes) if name == "products" else len(COUNTRIES.codes)
+            offs = rag.offsets
+            if len(offs) != n + 1 or len(rag.missing) != n or (n and (offs[0] != 0 or (np.diff(offs) < 0).any())):
+                raise ValueError(f"Columns.{name}: offsets must start at 0, not decrease and have n + 1 entries")
+            if int(offs[-1]) != len(rag.values) or (
+                len(rag.values) and not 0 <= int(rag.values.min()) <= int(rag.values.max()) < limit
+            ):
+                raise ValueError(f"Columns.{name}: values do not match the offsets or are not valid numbers")
+            if (rag.missing & (np.diff(offs) > 0)).any():
+                raise ValueError(f"Columns.{name}: a row marked missing has items")
+            out += [
+                (i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(np.diff(offs) > MAX_ITEMS).tolist()
+            ]
+            if name in ("owners", "trade_partners"):
+                if rag.shares is None or len(rag.shares) != len(rag.values):
+                    raise ValueError(f"Columns.{name}: one share per item is needed")
+                sh = rag.shares
+                bad_item = ~np.isfinite(sh) | (sh < 0.0) | (sh > 1.0)
+                if bad_item.any():
+                    rows = np.unique(np.repeat(np.arange(n), np.diff(offs))[bad_item])
+                    out += [(i, name, "a share is not a number in 0..1") for i in rows.tolist()]
+                else:
+                    for i in np.flatnonzero(np.diff(offs) > 0).tolist() if not _shares_ok(sh, offs) else []:
+                        total = math.fsum(sh[offs[i] : offs[i + 1]].tolist())
+                        if total > 1.0 + SHARE_TOLERANCE:
+                            out.append((i, name, f"the shares sum to {total:.10g}, more than 1"))
+        return sorted(out)
+
     def take(self, index: I64) -> Columns:
         """The rows at ``index``, in that order."""
         ids = [self.ids[i] for i in index.tolist()]

@@ -111,7 +111,7 @@ RefKey = tuple[str, str, str]
 class CountryRisk:
     """Risk points of one code on one date, with the list hits and unknowns behind them."""
 
-    __slots__ = ("_refs", "_text", "assumed", "code", "hits", "name", "points", "unknown")
+    __slots__ = ("_refs", "_text", "assumed", "code", "hits", "name", "points", "points_text", "unknown")
 
     def __init__(
         self,
@@ -127,6 +127,7 @@ class CountryRisk:
         self.unknown = unknown
         self.assumed = assumed
         self.name = country_name(code)
+        self.points_text = _fmt(points)
         self._text: str | None = None
         self._refs: tuple[list[tuple[RefKey, SourceRef]], list[tuple[RefKey, SourceRef]]] | None = None
 
@@ -305,6 +306,7 @@ class Engine:
                 self.citations[rule.id] = [_source_ref(_citation(c.title, c.url)) for c in rule.sources]
         self.override_citations = [[_source_ref(_citation(c.title, c.url)) for c in o.sources] for o in model.overrides]
         self.tier_min = {t.id: t.min for t in self.tiers}
+        self.batch_fallback: str | None
         self._snapshots: OrderedDict[date, _Snapshot] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -599,7 +601,7 @@ class _Context:
         got = memo.get(key)
         if got is None:
             best = max(risks, key=lambda r: r.points)
-            facts = [f"{rule.field}: {r.name} ({r.code}) = {_fmt(r.points)} points, {r.describe()}" for r in risks]
+            facts = [f"{rule.field}: {r.name} ({r.code}) = {r.points_text} points, {r.describe()}" for r in risks]
             values = {"country": best.code, "country_name": best.name, "points": best.points, "lists": best.describe()}
             reason = self.engine.templates[rule.id].render(values)
             got = (best.points, reason, facts, _dedupe(best.refs()[0]))
@@ -623,7 +625,7 @@ class _Context:
             pts = _r(risk.points * min(1.0, owner.share / saturation))
             facts.append(
                 f"owners[{i}]: {risk.name} ({owner.country}) share {_fmt(owner.share)}, "
-                f"risk {_fmt(risk.points)} -> {_fmt(pts)} points"
+                f"risk {risk.points_text} -> {_fmt(pts)} points"
             )
             if pts > best_pts:
                 best_pts, best_i, best_risk = pts, i, risk
@@ -654,7 +656,7 @@ class _Context:
             risk = self._risk(item.country)
             total += item.share * risk.points
             facts.append(
-                f"{field}[{i}]: {risk.name} ({item.country}) share {_fmt(item.share)} x risk {_fmt(risk.points)}"
+                f"{field}[{i}]: {risk.name} ({item.country}) share {_fmt(item.share)} x risk {risk.points_text}"
             )
             keyed.extend(risk.refs()[1])
         points = min(100.0, _r(total))

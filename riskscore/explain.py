@@ -39,8 +39,13 @@ def explain(result: Result, *, markdown: bool = False) -> str:
     counted = [c for c in result.contributions if c.weighted > 0]
     others = [c for c in result.contributions if c.weighted <= 0]
     for c in counted + others:
-        note = "" if c.weighted > 0 else " (superseded within its factor)"
-        lines.append(f"{b}{c.weighted:g} = {c.weight:g} x {c.points:g}  [{c.factor} / {c.rule_id}]{note}: {c.reason}")
+        used = c.weighted / c.weight if c.weight else 0.0
+        shown, note = c.points, ""
+        if c.weighted <= 0:
+            note = " (superseded within its factor)"
+        elif abs(used - c.points) > 1e-9:
+            shown, note = used, f" (capped: {used:g} of its {c.points:g} points counted)"
+        lines.append(f"{b}{c.weighted:g} = {c.weight:g} x {shown:g}  [{c.factor} / {c.rule_id}]{note}: {c.reason}")
         lines += [f"{sub}fact: {fact}" for fact in c.facts]
         lines += [f"{sub}source: {_cite(src)}" for src in c.sources]
     if not result.contributions:

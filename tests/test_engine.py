@@ -162,3 +162,29 @@ def test_result_is_a_pydantic_model_that_round_trips(make_policy: PolicyFactory)
     )
     assert Result.model_validate_json(result.model_dump_json()) == result
     assert len(result.fingerprint) == 64
+
+
+def test_sum_factor_caps_at_100_and_explains_the_capped_points(make_policy: PolicyFactory) -> None:
+    from conftest import TEST_POLICY
+
+    policy = make_policy(
+        policy=TEST_POLICY.replace(
+            "  - id: partners\n    weight: 0.5", "  - id: partners\n    weight: 0.5\n    combine: sum"
+        ).replace(
+            "      - id: exposure\n        kind: exposure",
+            "      - id: flag_pep\n        kind: condition\n        when: {flag: pep}\n        points: 80\n"
+            "        reason: r\n      - id: exposure\n        kind: exposure",
+        )
+    )
+    result = policy.score(
+        {"id": "x", "incorporation": "DE", "pep": True, "trade_partners": [{"country": "PL", "share": 1}]},
+        as_of="2022-01-01",
+    )
+    assert result.factors["partners"] == 100
+    assert [(c.rule_id, c.points, c.weighted) for c in result.contributions] == [
+        ("geo_country", 10, 5),
+        ("flag_pep", 80, 40),
+        ("exposure", 40, 10),
+    ]
+    assert total(result) == result.score == 55
+    assert "0.5 x 20  [partners / exposure] (capped: 20 of its 40 points counted)" in result.explain()
