@@ -277,6 +277,8 @@ def load_file(path: Path) -> LocatedData:
     try:
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise PolicyError(Issue(f"cannot read file: {exc.strerror or exc}", file=name, code="io-error")) from None
+    except (OSError, ValueError) as exc:  # ValueError: an embedded NUL byte in the path
+        raise PolicyError(
+            Issue(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", file=name[:500], code="io-error")
+        ) from None
     return load_bytes(raw, name)

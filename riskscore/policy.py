@@ -286,8 +286,11 @@ def load_policy(path: str | Path | None = None) -> Policy:
     bundled default policy. Raises :class:`~riskscore.PolicyError` listing every problem.
     """
     policy_path = default_policy_path() if path is None else Path(path)
-    if policy_path.is_dir():
-        policy_path = policy_path / "policy.yaml"
+    try:
+        if policy_path.is_dir():
+            policy_path = policy_path / "policy.yaml"
+    except (OSError, ValueError) as exc:  # NUL bytes, over-long names
+        raise PolicyError(Issue(f"cannot use policy path: {exc}", file=str(path)[:200], code="io-error")) from None
     return _compile(load_file(policy_path), policy_path)
 
 
@@ -353,13 +356,18 @@ class Policy:
     Create it with :func:`riskscore.load_policy`.
     """
 
-    __slots__ = ("_engine", "path")
+    __slots__ = ("_engine", "_path")
 
     def __init__(
         self, model: PolicyModel, lists: dict[str, JurisdictionList], authorities: list[str], path: Path
     ) -> None:
         self._engine = Engine(model, lists, _fingerprint(model, lists), authorities)
-        self.path = path
+        self._path = path
+
+    @property
+    def path(self) -> Path:
+        """The policy file this policy was loaded from."""
+        return self._path
 
     @property
     def id(self) -> str:
@@ -373,8 +381,8 @@ class Policy:
 
     @property
     def model(self) -> PolicyModel:
-        """The validated policy file."""
-        return self._engine.model
+        """The validated policy file (a deep copy: the compiled policy cannot be changed)."""
+        return self._engine.model.model_copy(deep=True)
 
     @property
     def fingerprint(self) -> str:

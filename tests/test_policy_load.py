@@ -145,3 +145,19 @@ def test_fingerprint_is_stable_and_tracks_content(tmp_path: Path) -> None:
     grey = target / "lists" / "fatf_increased_monitoring.yaml"
     grey.write_text(grey.read_text().replace("2024-10-25", "2024-10-26", 1))
     assert riskscore.load_policy(target / "default").fingerprint != first
+
+
+def test_a_compiled_policy_cannot_be_changed_through_its_views(policy: riskscore.Policy) -> None:
+    cp = {"id": "x", "incorporation": "TR", "owners": [], "trade_partners": []}
+    before = policy.score(cp, as_of="2026-07-01")
+    policy.model.factors.clear()
+    policy.model.overrides.clear()
+    assert policy.score(cp, as_of="2026-07-01") == before
+    with pytest.raises(AttributeError):
+        policy.path = Path("/elsewhere")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["rules\x00/policy.yaml", "x" * 5000])
+def test_unusable_policy_paths_are_refused_cleanly(bad: str) -> None:
+    with pytest.raises(PolicyError, match="io-error"):
+        riskscore.load_policy(bad)
