@@ -712,6 +712,7 @@ class BatchResult:
         self.errors.append(error)
         self._error_of[error.index] = error
         self.ok[error.index] = False
+        self.ids[error.index] = None
         self.scores[error.index] = np.nan
         self.tiers[error.index] = -1
         self.tiers_before_overrides[error.index] = -1

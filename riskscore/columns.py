@@ -236,9 +236,7 @@ class Columns:
         Raises ``ValueError`` when the arrays themselves are inconsistent (lengths, offsets,
         numbers that no country or product has).
         """
-        n = len(self.ids)
-        if not set(map(type, self.ids)) <= {str}:
-            raise ValueError("Columns.ids must be strings")
+        n = len(self.ids)  # ids are the caller's labels: not checked (no per-row work here)
         for name in ("incorporation", "pep", "sanctions_hit"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"Columns.{name} has {len(getattr(self, name))} rows, not {n}")
@@ -246,37 +244,26 @@ class Columns:
         if n and (int(inc.min()) < MISSING or int(inc.max()) >= len(COUNTRIES.codes)):
             raise ValueError("Columns.incorporation holds numbers that are not country numbers")
         out: list[tuple[int, str, str]] = []
-        out += [
-            (i, "id", "empty or longer than 200 characters") for i, x in enumerate(self.ids) if not 0 < len(x) <= 200
-        ]
         for name in ("operations", "owners", "trade_partners", "products"):
             rag: Ragged = getattr(self, name)
             limit = len(PRODUCTS.codes) if name == "products" else len(COUNTRIES.codes)
             offs = rag.offsets
-            if len(offs) != n + 1 or len(rag.missing) != n or (n and (offs[0] != 0 or (np.diff(offs) < 0).any())):
-                raise ValueError(f"Columns.{name}: offsets must start at 0, not decrease and have n + 1 entries")
-            if int(offs[-1]) != len(rag.values) or (
-                len(rag.values) and not 0 <= int(rag.values.min()) <= int(rag.values.max()) < limit
+            if len(offs) != n + 1 or len(rag.missing) != n or (n and int(offs[0]) != 0):
+                raise ValueError(f"Columns.{name}: offsets must start at 0 and have n + 1 entries")
+            lengths = np.diff(offs)
+            if n and int(lengths.min()) < 0:
+                raise ValueError(f"Columns.{name}: offsets must not decrease")
+            values = rag.values
+            if int(offs[-1]) != len(values) or (
+                len(values) and not 0 <= int(values.min()) <= int(values.max()) < limit
             ):
                 raise ValueError(f"Columns.{name}: values do not match the offsets or are not valid numbers")
-            if (rag.missing & (np.diff(offs) > 0)).any():
+            if n and int(lengths.max()) > MAX_ITEMS:
+                out += [(i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(lengths > MAX_ITEMS).tolist()]
+            if rag.missing.any() and (rag.missing & (lengths > 0)).any():
                 raise ValueError(f"Columns.{name}: a row marked missing has items")
-            out += [
-                (i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(np.diff(offs) > MAX_ITEMS).tolist()
-            ]
             if name in ("owners", "trade_partners"):
-                if rag.shares is None or len(rag.shares) != len(rag.values):
-                    raise ValueError(f"Columns.{name}: one share per item is needed")
-                sh = rag.shares
-                bad_item = ~np.isfinite(sh) | (sh < 0.0) | (sh > 1.0)
-                if bad_item.any():
-                    rows = np.unique(np.repeat(np.arange(n), np.diff(offs))[bad_item])
-                    out += [(i, name, "a share is not a number in 0..1") for i in rows.tolist()]
-                else:
-                    for i in np.flatnonzero(np.diff(offs) > 0).tolist() if not _shares_ok(sh, offs) else []:
-                        total = math.fsum(sh[offs[i] : offs[i + 1]].tolist())
-                        if total > 1.0 + SHARE_TOLERANCE:
-                            out.append((i, name, f"the shares sum to {total:.10g}, more than 1"))
+                out += _share_problems(rag, name)
         return sorted(out)
 
     def take(self, index: I64) -> Columns:
@@ -423,6 +410,30 @@ def _shares_ok(shares: F64, offsets: I64) -> bool:
     return True
 
 
+def _share_problems(rag: Ragged, name: str) -> list[tuple[int, str, str]]:
+    """Rows whose shares are not numbers in 0..1 or sum to more than 1 (as the validator says)."""
+    sh = rag.shares
+    if sh is None or len(sh) != len(rag.values):
+        raise ValueError(f"Columns.{name}: one share per item is needed")
+    if not len(sh):
+        return []
+    offs = rag.offsets
+    if not (np.isfinite(sh).all() and sh.min() >= 0.0 and sh.max() <= 1.0):
+        bad = ~np.isfinite(sh) | (sh < 0.0) | (sh > 1.0)
+        rows = np.unique(np.repeat(np.arange(len(offs) - 1), np.diff(offs))[bad])
+        return [(i, name, "a share is not a number in 0..1") for i in rows.tolist()]
+    cum = np.zeros(len(sh) + 1)
+    np.cumsum(sh, out=cum[1:])
+    sums = cum[offs[1:]] - cum[offs[:-1]]  # within a few ulps of the cumulative total
+    margin = 1e-12 + 8 * np.finfo(np.float64).eps * float(cum[-1])
+    out = []
+    for i in np.flatnonzero(sums > 1.0 + SHARE_TOLERANCE - margin).tolist():
+        total = math.fsum(sh[offs[i] : offs[i + 1]].tolist())
+        if total > 1.0 + SHARE_TOLERANCE:
+            out.append((i, name, f"the shares sum to {total:.10g}, more than 1"))
+    return out
+
+
 def _ragged_shape(lists: list[Any]) -> tuple[list[Any], I64, B]:
     """The non-missing lists, offsets and the missing mask of one list field."""
     _check_types(lists, _LIST_TYPES)
@@ -453,6 +464,7 @@ def _items(recs: _Keys, key: str, with_names: bool) -> tuple[Ragged, list[str | 
     names = keys.get("name") if with_names else None
     keys.check_no_other_keys()
     _check_types(shares, _NUM)
+    _check_types(countries, {str})
     values = _numbers(countries, COUNTRIES, len(countries))
     share_array = np.array(shares, np.float64)
     if not _shares_ok(share_array, offsets):
@@ -467,7 +479,9 @@ def _items(recs: _Keys, key: str, with_names: bool) -> tuple[Ragged, list[str | 
 
 def _codes(recs: _Keys, key: str, registry: _Registry) -> Ragged:
     present, offsets, missing = _ragged_shape(recs.get(key))
-    values = _numbers(chain.from_iterable(present), registry, int(offsets[-1]))
+    flat = list(chain.from_iterable(present))
+    _check_types(flat, {str})
+    values = _numbers(flat, registry, len(flat))
     return Ragged(values, offsets, missing)
 
 
@@ -483,6 +497,7 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
     if any(len(n) > 500 for n in names if n is not None):
         raise _Slow
     inc_raw = keys.get("incorporation")
+    _check_types(inc_raw, {str, type(None)})
     inc = np.fromiter(map(COUNTRIES.__getitem__, inc_raw), np.int32, len(recs))
     if (inc == _BAD).any():
         raise _Slow
@@ -494,7 +509,9 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
     hit = keys.get("sanctions_hit", False)
     _check_types(pep, {bool})
     _check_types(hit, {bool})
-    if any(keys.get("attributes")):
+    attributes = keys.get("attributes", {})
+    _check_types(attributes, {dict})
+    if any(attributes):
         raise _Slow  # custom attributes: the validator's own checks decide
     keys.check_no_other_keys()
     return Columns(
@@ -656,6 +673,7 @@ class Record:
 
 
 _RECORD_KEYS = frozenset(Record.__slots__)
+_EMPTY: dict[str, Any] = {}
 _CODES = COUNTRIES.codes
 
 
@@ -725,7 +743,7 @@ def fast_record(data: Any) -> Record | None:
         return None
     pep = data.get("pep", False)
     hit = data.get("sanctions_hit", False)
-    if type(pep) is not bool or type(hit) is not bool or data.get("attributes"):
+    if type(pep) is not bool or type(hit) is not bool or data.get("attributes", _EMPTY) != _EMPTY:
         return None
     inc = data.get("incorporation")
     if inc is not None and (inc := _country_code(inc)) is None:

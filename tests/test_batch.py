@@ -154,6 +154,21 @@ def test_columns_round_trip_and_explanations(policy: Policy) -> None:
     assert batch.contributions.sum(axis=1) == pytest.approx(batch.scores_before_overrides)
 
 
+def test_hand_built_columns_are_checked_like_records(policy: Policy) -> None:
+    cols = Columns.from_records([{"id": "a", "owners": [{"country": "DE", "share": 0.5}]}, {"id": "b"}])
+    assert cols.problems() == []
+    assert cols.owners.shares is not None
+    cols.owners.shares[0] = 1.5
+    with pytest.raises(BatchError) as info:
+        policy.score_many(cols, D)
+    assert [(e.index, e.issues[0].path) for e in info.value.errors] == [(0, "owners")]
+    batch = policy.score_many(cols, D, errors="collect")
+    assert batch.ok.tolist() == [False, True] and batch.ids == [None, "b"]
+    cols.incorporation[1] = 10**6
+    with pytest.raises(ValueError, match="country numbers"):
+        policy.score_many(cols, D)
+
+
 def test_score_streams_csv_and_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "cps.jsonl"
     rows = [{"id": f"c{i}", "incorporation": ["DE", "TR", "Narnia"][i % 3]} for i in range(7)]
@@ -186,3 +201,60 @@ def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:
             continue
         got = adapter.decode(adapter.run(adapter.prepare(recs)))
         assert run._check(got, want, f3) == {"score": 0, "tier": 0, "tier_at_ties": 0, "explanation": 0}, adapter.name
+
+
+odd_values = st.sampled_from(
+    [None, True, 1, 0.5, "", " DE ", "de", "DEU", "276", "Narnia", "x" * 120, [], {}, "854231"]
+)
+odd_record = st.fixed_dictionaries(
+    {"id": st.sampled_from(["a", " a ", "", 5, True, None])},
+    optional={
+        "incorporation": odd_values,
+        "operations": st.one_of(odd_values, st.lists(odd_values, max_size=2)),
+        "owners": st.one_of(
+            odd_values,
+            st.lists(
+                st.fixed_dictionaries(
+                    {"country": odd_values, "share": st.sampled_from([0.5, 1, True, "0.5", -0.1, 2.0, None])},
+                    optional={"name": odd_values, "extra": odd_values},
+                ),
+                max_size=2,
+            ),
+        ),
+        "trade_partners": st.lists(
+            st.fixed_dictionaries({"country": odd_values, "share": st.sampled_from([0.3, 0.9, 1])}), max_size=3
+        ),
+        "products": st.one_of(odd_values, st.lists(odd_values, max_size=2)),
+        "pep": odd_values,
+        "attributes": st.sampled_from([{}, {"a": 1}, None]),
+        "unknown": odd_values,
+    },
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(records=st.lists(odd_record, min_size=1, max_size=5))
+def test_fast_validators_accept_only_what_the_model_accepts(records: list[dict[str, Any]]) -> None:
+    from riskscore.columns import build_columns, fast_record
+    from riskscore.counterparty import parse_counterparty
+
+    refused = set()
+    for i, record in enumerate(records):
+        try:
+            model = parse_counterparty(record)
+        except riskscore.CounterpartyError:
+            refused.add(i)
+            assert fast_record(record) is None
+            continue
+        fast = fast_record(record)
+        if fast is not None:
+            for key in ("id", "incorporation", "operations", "products", "pep", "sanctions_hit"):
+                assert getattr(fast, key) == getattr(model, key), key
+            for key in ("owners", "trade_partners"):
+                got, want = getattr(fast, key), getattr(model, key)
+                assert (got is None) == (want is None)
+                assert [(x.country, x.share) for x in got or []] == [(x.country, x.share) for x in want or []]
+    cols, errors, rows = build_columns(records)
+    assert len(cols) == len(rows)
+    assert {e.index for e in errors} == refused
+    assert rows.tolist() == [i for i in range(len(records)) if i not in refused]
