@@ -556,18 +556,15 @@ class _Context:
             out.extend(self._countries(field))
         return out
 
-    def _missing_field(self, rule: Rule, field: str) -> tuple[float, str, list[str], list[SourceRef]]:
+    def _missing_field(
+        self, rule: Rule, field: str, empty: bool = False
+    ) -> tuple[float, str, list[str], list[SourceRef]]:
         missing = getattr(rule, "missing_points", None)
         if missing is None:
-            raise CounterpartyError(
-                [FieldIssue(field, f"required by rule '{rule.id}' of the policy (it sets no missing_points)")]
-            )
-        return (
-            missing,
-            f"{field} not provided: scored as missing data ({_fmt(missing)} points)",
-            [f"{field} not provided"],
-            [],
-        )
+            what = "an empty list is not accepted" if empty else "it sets no missing_points"
+            raise CounterpartyError([FieldIssue(field, f"required by rule '{rule.id}' of the policy ({what})")])
+        fact = f"{field} given as an empty list" if empty else f"{field} not provided"
+        return missing, f"{fact}: scored as missing data ({_fmt(missing)} points)", [fact], []
 
     # -- rules
     def evaluate(self, rule: Rule) -> tuple[float, str, list[str], list[SourceRef]] | None:
@@ -612,7 +609,7 @@ class _Context:
     def _ownership_rule(self, rule: OwnershipRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
         owners: Sequence[Owner | _Item] | None = self.cp.owners
         if owners is None or (not owners and rule.empty_points is None):
-            return self._missing_field(rule, "owners")
+            return self._missing_field(rule, "owners", empty=owners is not None)
         if not owners:
             assert rule.empty_points is not None
             return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], []

@@ -117,7 +117,7 @@ def test_unknown_fixture_and_bad_inline_counterparty_are_located(tmp_path: Path)
 
 def test_patch_and_fixture_files(tmp_path: Path) -> None:
     (tmp_path / "shared.yaml").write_text(
-        "counterparties:\n  de: {incorporation: DE, owners: [], trade_partners: []}\n"
+        "counterparties:\n  de: {incorporation: DE, owners: [{country: DE, share: 1.0}], trade_partners: []}\n"
     )
     text = f"""\
 policy: {POLICY}
