@@ -198,6 +198,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.format in ("jsonl", "csv"):
         return _score_stream(args, policy, as_of)
     failed = 0
+    warnings: dict[str, int] = {}
     out = sys.stdout
     if args.format == "text":
         out.write(f"# policy {policy.id} {policy.version} fingerprint {policy.fingerprint[:16]} as of {as_of}\n")
@@ -212,10 +213,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if args.format == "json":
             out.write(result.model_dump_json() + "\n")
         else:
+            for warning in result.warnings:
+                warnings[warning] = warnings.get(warning, 0) + 1
             top = max(result.contributions, key=lambda c: c.weighted, default=None)
             why = f"  top: {top.rule_id} ({top.weighted:g})" if top else ""
             ovr = f"  overrides: {','.join(o.override_id for o in result.overrides)}" if result.overrides else ""
             out.write(f"{result.counterparty_id}\t{result.score:g}\t{result.tier}{why}{ovr}\n")
+    for warning, count in warnings.items():  # json output carries them in every result
+        sys.stderr.write(f"warning ({count} result(s)): {warning}\n")
     if failed:
         sys.stderr.write(f"{failed} record(s) refused\n")
     return 1 if failed else 0
@@ -224,23 +229,24 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     policy = _policy(args)
     as_of = parse_as_of(args.as_of)
-    shown = 0
+    shown = failed = 0
     for index, record in _records(args.file):
         if args.id is not None and isinstance(record, dict) and str(record.get("id")) != args.id:
             continue
         try:
             result = policy.score(record, as_of)
         except CounterpartyError as exc:
-            sys.stderr.write(f"{args.file}: record {index}: {exc}\n")
-            return 1
+            failed += 1
+            sys.stderr.write(f"{args.file}: record {index}: {'; '.join(str(i) for i in exc.issues) or exc}\n")
+            continue
         if shown:
             sys.stdout.write("\n" + "-" * 72 + "\n\n")
         sys.stdout.write(result.explain(markdown=args.markdown) + "\n")
         shown += 1
-    if args.id is not None and not shown:
+    if args.id is not None and not shown and not failed:
         sys.stderr.write(f"no counterparty with id {args.id!r} in {args.file}\n")
         return 1
-    return 0
+    return 1 if failed else 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

@@ -216,6 +216,15 @@ class _Snapshot:
             for lst in engine.applied_lists
             if as_of > lst.review_horizon
         ]
+        # Lists used only by conditions (product lists, say) report unknown dates here, since
+        # no country-risk lookup does it for them.
+        risk_lists = {lst.id for _, lst in engine.mappings}
+        self.warnings += [
+            f"list '{lst.id}' has no recorded history before {lst.history_from}; "
+            f"conditions on it cannot match on {as_of}"
+            for lst in engine.applied_lists
+            if lst.id not in risk_lists and as_of < lst.history_from
+        ]
 
     def country(self, code: str) -> CountryRisk:
         found = self.risk.get(code)

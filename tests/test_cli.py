@@ -65,3 +65,22 @@ def test_schema_files_are_current(capsys: pytest.CaptureFixture[str]) -> None:
     for kind in ("policy", "list", "tests"):
         assert main(["schema", kind]) == 0
         assert capsys.readouterr().out == (REPO / "rules" / "schema" / f"{kind}.schema.json").read_text()
+
+
+def test_text_output_reports_each_distinct_warning_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "--as-of", "2026-11-23"]) == 0
+    err = capsys.readouterr().err
+    stale = [line for line in err.splitlines() if "fatf_increased_monitoring" in line]
+    assert stale == [
+        "warning (8 result(s)): list 'fatf_increased_monitoring' was last reviewed on 2026-06-19 "
+        "(review due 2026-10-27); changes after that date are not reflected"
+    ]
+
+
+def test_explain_reports_bad_records_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "cps.jsonl"
+    data.write_text('{"id": "bad", "incorporation": "Narnia"}\n{"id": "ok", "incorporation": "DE"}\n')
+    assert main(["explain", str(data), "--as-of", "2026-07-01"]) == 1
+    captured = capsys.readouterr()
+    assert "record 0: incorporation: unknown country 'Narnia'" in captured.err
+    assert "Counterparty ok:" in captured.out

@@ -176,3 +176,11 @@ def test_more_exposure_to_a_riskier_country_never_lowers_the_score(
         return
     more = policy.score({**cp, "trade_partners": [*cp["trade_partners"], {"country": "RU", "share": extra}]}, as_of=D)
     assert more.score >= base.score
+
+
+def test_a_product_list_before_its_history_warns_that_it_cannot_match(policy: Policy) -> None:
+    cp = {**TURKISH_EXPORTER, "id": "early"}
+    early = policy.score(cp, as_of="2023-06-01")
+    assert "chpl_tier_1_2_exposed" not in {c.rule_id for c in early.contributions}
+    assert any("'chpl_products' has no recorded history before 2024-02-23" in w for w in early.warnings)
+    assert not any("chpl_products" in w for w in policy.score(cp, as_of=D).warnings)
