@@ -101,6 +101,19 @@ class LocatedData:
         self.locations = locations
         self.file = file
 
+    def issue(self, path: PathKey, message: str, code: str, suggestion: str | None = None) -> Issue:
+        """An :class:`Issue` at ``path`` of this file, with its line, column and key path."""
+        where = self.locate(path)
+        return Issue(
+            message,
+            file=self.file,
+            line=where[0] if where else None,
+            column=where[1] if where else None,
+            key_path=format_path(path),
+            code=code,
+            suggestion=suggestion,
+        )
+
     def locate(self, path: PathKey) -> Location | None:
         """Position of ``path``, or of its nearest located ancestor."""
         while True:

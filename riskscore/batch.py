@@ -17,8 +17,7 @@ per-row engine, and the result says so (``mode == "per-row"``, ``fallback_reason
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,7 +27,7 @@ import numpy.typing as npt
 
 from . import conditions as cond
 from .columns import COUNTRIES, PRODUCTS, Columns, Ragged, build_columns
-from .conditions import PRECISION
+from .conditions import OPERATORS, PRECISION
 from .counterparty import Counterparty
 from .countries import is_subdivision, parent_country
 from .errors import CounterpartyError, FieldIssue
@@ -295,14 +294,7 @@ def _plan(engine: Engine, as_of: date) -> DatePlan:
 
 
 # ---------------------------------------------------------------- the kernel
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "gte": operator.ge,
-    "gt": operator.gt,
-    "lte": operator.le,
-    "lt": operator.lt,
-    "eq": operator.eq,
-    "ne": operator.ne,
-}
+_OPS = OPERATORS
 
 
 def _is_num(v: Any) -> bool:

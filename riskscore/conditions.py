@@ -388,7 +388,7 @@ def _describe(operand: Any) -> str:
     return repr(operand)
 
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "gte": operator.ge,
     "gt": operator.gt,
     "lte": operator.le,
@@ -403,7 +403,7 @@ class _Compare(Node):
     __slots__ = ("fn", "left", "name", "right")
 
     def __init__(self, name: str, left: Any, right: Any) -> None:
-        self.name, self.left, self.right, self.fn = name, left, right, _OPS[name]
+        self.name, self.left, self.right, self.fn = name, left, right, OPERATORS[name]
 
     def test(self, ctx: Context, out: Matched) -> bool:
         a, b = _value(self.left, ctx), _value(self.right, ctx)

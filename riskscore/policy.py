@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import conditions as cond
-from ._yaml import LocatedData, PathKey, format_path, load_bytes, load_file
+from ._yaml import LocatedData, PathKey, load_bytes, load_file
 from .batch import BatchResult, score_many
 from .columns import Columns, fast_record
 from .counterparty import Counterparty, parse_counterparty
@@ -123,16 +123,7 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
 
 
 def _issue(located: LocatedData, path: PathKey, message: str, code: str, suggestion: str | None = None) -> Issue:
-    where = located.locate(path)
-    return Issue(
-        message,
-        file=located.file,
-        line=where[0] if where else None,
-        column=where[1] if where else None,
-        key_path=format_path(path),
-        code=code,
-        suggestion=suggestion,
-    )
+    return located.issue(path, message, code, suggestion)
 
 
 def validate_located(model: type[M], located: LocatedData) -> M:

@@ -37,7 +37,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .._yaml import LocatedData, PathKey, format_path, load_file
+from .._yaml import LocatedData, PathKey, load_file
 from ..counterparty import Counterparty, Owner, TradePartner, parse_counterparty
 from ..errors import CounterpartyError, Issue, PolicyError
 from ..policy import validate_located
@@ -231,16 +231,7 @@ class LoadedCase:
 
 def located_issue(located: LocatedData, path: PathKey, message: str, code: str, suggestion: str | None = None) -> Issue:
     """An issue at ``path`` of a loaded test file, with its file:line:column."""
-    loc = located.locate(path)
-    return Issue(
-        message,
-        file=located.file,
-        line=loc[0] if loc else None,
-        column=loc[1] if loc else None,
-        key_path=format_path(path),
-        code=code,
-        suggestion=suggestion,
-    )
+    return located.issue(path, message, code, suggestion)
 
 
 class LoadedFile:
