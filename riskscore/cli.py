@@ -143,6 +143,8 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
         writer.writerow(
             ["id", "score", "tier", "score_before_overrides", "tier_before_overrides", *factor_ids, "overrides"]
         )
+    for warning in policy._engine.date_warnings(as_of):  # per-row detail: --format json
+        sys.stderr.write(f"warning: {warning}\n")
     records = _stream_records(args.file)
     progress = _Progress(args.file)
     done = refused = 0
@@ -364,6 +366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except RiskscoreError as exc:
         sys.stderr.write(f"riskscore: {exc}\n")
         return 1

@@ -331,6 +331,18 @@ class Engine:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ dates and countries
+    def date_warnings(self, as_of: date) -> list[str]:
+        """Warnings that hold for every result on ``as_of`` plus, for bulk output without
+        per-row warnings, the country-risk lists whose status may be unknown on that date."""
+        out = list(self.snapshot(as_of).warnings)
+        for lp, lst in self.mappings:
+            if lp.unknown_points is None and (as_of < lst.history_from or lst.coverage == "listed"):
+                out.append(
+                    f"list '{lst.id}' has no recorded status on {as_of} for some countries (history from "
+                    f"{lst.history_from}, coverage {lst.coverage}); rows touching them may be understated"
+                )
+        return out
+
     def snapshot(self, as_of: date) -> _Snapshot:
         """The per-date country-risk cache (the 64 most recent dates are kept)."""
         snap = self._snapshots.get(as_of)

@@ -84,3 +84,10 @@ def test_explain_reports_bad_records_and_goes_on(tmp_path: Path, capsys: pytest.
     captured = capsys.readouterr()
     assert "record 0: incorporation: unknown country 'Narnia'" in captured.err
     assert "Counterparty ok:" in captured.out
+
+
+def test_bulk_formats_report_date_warnings_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(EXAMPLES), "--format", "csv", "--as-of", "2023-01-01"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: list 'chpl_products' has no recorded history before 2024-02-23" in err
+    assert "warning: list 'eu_high_risk_third_countries' has no recorded status on 2023-01-01" in err
