@@ -133,7 +133,7 @@ def _subdivision(code: str) -> str | None:
 def _suggest(text: str) -> str | None:
     folded = _fold(text)
     keys = [k for k in _INDEX if len(k) > 3]
-    match = difflib.get_close_matches(folded, keys, n=1, cutoff=0.75)
+    match = difflib.get_close_matches(folded, keys, n=1, cutoff=0.8)
     if match:
         code = _INDEX[match[0]]
         return f"{country_name(code)} ({code})"
