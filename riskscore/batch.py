@@ -29,9 +29,7 @@ from . import conditions as cond
 from .columns import COUNTRIES, PRODUCTS, Columns, Ragged, build_columns
 from .conditions import OPERATORS, PRECISION
 from .counterparty import Counterparty
-from .countries import is_subdivision, parent_country
 from .errors import CounterpartyError, FieldIssue
-from .lists import Status
 from .policy_model import ConditionRule, CountryRiskRule, ExposureRule, OwnershipRule, Rule
 from .result import Result
 
@@ -246,18 +244,14 @@ class DatePlan:
         return have
 
     def _listed(self, code: str, spec: cond.CountryInSpec) -> bool:
+        snap = self.engine.snapshot(self.as_of)  # the engine's rule: a subdivision inherits its country
         for list_id in spec.lists:
             lst = self.engine.lists.get(list_id)
-            if lst is None:
+            m = None if lst is None else snap.member(lst, code)
+            if m is None or m.period is None:
                 continue
-            m = lst.status(code, self.as_of)
-            if m.status is not Status.LISTED and is_subdivision(code):
-                m = lst.status(parent_country(code), self.as_of)
-            if m.status is not Status.LISTED or m.period is None:
-                continue
-            if spec.categories is not None and m.period.category not in spec.categories:
-                continue
-            return True
+            if spec.categories is None or m.period.category in spec.categories:
+                return True
         return False
 
     def product_member(self, spec: cond.ProductInSpec) -> B:
@@ -275,13 +269,9 @@ class DatePlan:
         lst = self.engine.lists.get(spec.list)
         if lst is None:
             return False
-        for entry in lst.product_entries(code):
-            m = lst.status(entry.code, self.as_of)
-            if m.status is not Status.LISTED or m.period is None:
-                continue
-            if spec.categories is not None and m.period.category not in spec.categories:
-                continue
-            return True
+        for _, m in self.engine.snapshot(self.as_of).product(lst, code):
+            if m.period is not None and (spec.categories is None or m.period.category in spec.categories):
+                return True
         return False
 
 
