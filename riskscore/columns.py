@@ -400,8 +400,11 @@ def _shares_ok(shares: F64, offsets: I64) -> bool:
         return True
     if not (np.isfinite(shares).all() and shares.min() >= 0.0 and shares.max() <= 1.0):
         return False
-    sums = np.add.reduceat(shares, offsets[:-1].clip(max=shares.size - 1))
-    sums[np.diff(offsets) == 0] = 0.0
+    # reduceat over the non-empty rows only: an empty row's start would cut the sum of the
+    # row before it (and at the end, a start past the last item is invalid)
+    nonempty = np.diff(offsets) > 0
+    sums = np.zeros(len(offsets) - 1)
+    sums[nonempty] = np.add.reduceat(shares, offsets[:-1][nonempty])
     over = sums > 1.0 + SHARE_TOLERANCE - 1e-12
     if over.any():  # decide close calls exactly, as the validator does (math.fsum)
         for i in np.flatnonzero(over).tolist():

@@ -64,6 +64,15 @@ def assert_same_as_score(policy: Policy, records: list[Any], batch: riskscore.Ba
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=portfolios, as_of=dates)
 def test_score_many_equals_score_row_by_row(policy: Policy, records: list[dict[str, Any]], as_of: date) -> None:
+    collected = policy.score_many(records, as_of, errors="collect")  # bad rows: the same ones score() refuses
+    refused = set()
+    for i, record in enumerate(records):
+        try:
+            policy.score(record, as_of)
+        except riskscore.CounterpartyError:
+            refused.add(i)
+    assert {int(e.index) for e in collected.errors if e.index is not None} == refused
+    assert collected.ok.tolist() == [i not in refused for i in range(len(records))]
     records = [r for r in records if _valid(r)]
     batch = policy.score_many(records, as_of)
     assert batch.mode == "vectorised" and len(batch) == len(records)
@@ -258,3 +267,16 @@ def test_fast_validators_accept_only_what_the_model_accepts(records: list[dict[s
     assert len(cols) == len(rows)
     assert {e.index for e in errors} == refused
     assert rows.tolist() == [i for i in range(len(records)) if i not in refused]
+
+
+def test_share_sum_over_one_is_refused_when_only_empty_rows_follow(policy: Policy) -> None:
+    # regression: reduceat starts of empty trailing rows cut the last share off the row before
+    bad = {"id": "bad", "incorporation": "DE", "owners": [{"country": "DE", "share": 1.0}],
+           "trade_partners": [{"country": "FR", "share": 0.6}, {"country": "RU", "share": 0.6}]}  # fmt: skip
+    after = {"id": "next", "incorporation": "DE", "trade_partners": []}
+    batch = policy.score_many([bad, after, {**after, "id": "last"}], "2026-07-01", errors="collect")
+    assert batch.ok.tolist() == [False, True, True]
+    assert [e.index for e in batch.errors] == [0]
+    assert "trade_partners: the shares sum to 1.2, more than 1" in str(batch.errors[0])
+    with pytest.raises(riskscore.CounterpartyError):
+        policy.score_many([bad, after], "2026-07-01")
