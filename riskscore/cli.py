@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -35,13 +36,15 @@ def _records(path: str) -> Iterator[tuple[int, Any]]:
     except UnicodeDecodeError as exc:
         raise _InputError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
     stripped = text.lstrip()
-    if stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped):
+    if stripped.startswith(("[", "{")):
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as exc:  # bad JSON, a huge int, or nesting too deep
-            raise _bad_json(path, exc) from None
-        yield from enumerate(data if isinstance(data, list) else [data])
-        return
+            if stripped.startswith("["):
+                raise _bad_json(path, exc) from None
+        else:  # one JSON document: an array of records, or one record
+            yield from enumerate(data if isinstance(data, list) else [data])
+            return
     index = 0
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -70,6 +73,20 @@ def _policy(args: argparse.Namespace) -> Policy:
 def _stream_records(path: str) -> Iterator[tuple[int, Any]]:
     """Records one at a time: JSON Lines are read line by line (bounded memory); a JSON
     document (an array, or one object over several lines) is read whole."""
+    try:
+        yield from _stream_records_unchecked(path)
+    except UnicodeDecodeError as exc:
+        raise _InputError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
+
+
+class _BadLine:
+    """A JSON Lines line that is not JSON: reported and counted as refused, the rest goes on."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _stream_records_unchecked(path: str) -> Iterator[tuple[int, Any]]:
     stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
     with stream:
         first = ""
@@ -101,7 +118,7 @@ def _stream_records(path: str) -> Iterator[tuple[int, Any]]:
                         raise _bad_json(f"{path}:{lineno}", exc) from None
                     yield 0, record
                     return
-                raise _bad_json(f"{path}:{lineno}", exc) from None
+                record = _BadLine(str(_bad_json(f"{path}:{lineno}", exc)))
             yield index, record
             index += 1
 
@@ -152,12 +169,17 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
         chunk = list(islice(records, args.chunk_size))
         if not chunk:
             break
-        base = chunk[0][0]
-        batch = policy.score_many([r for _, r in chunk], as_of, errors="collect")
+        good = [(i, r) for i, r in chunk if not isinstance(r, _BadLine)]
+        for _, bad in chunk:
+            if isinstance(bad, _BadLine):
+                sys.stderr.write(f"{bad.message}\n")
+        refused += len(chunk) - len(good)
+        done += len(chunk) - len(good)
+        batch = policy.score_many([r for _, r in good], as_of, errors="collect")
         for exc in batch.errors:
             assert exc.index is not None
             sys.stderr.write(
-                f"{args.file}: record {base + exc.index}: {'; '.join(str(i) for i in exc.issues) or exc}\n"
+                f"{args.file}: record {good[exc.index][0]}: {'; '.join(str(i) for i in exc.issues) or exc}\n"
             )
         tiers, ids = batch.tier_ids, batch.ids
         applied = batch.overrides
@@ -303,6 +325,22 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(kind: type, low: float, high: float, *, low_open: bool = False) -> Any:
+    """An argparse type: a finite number in [low, high] ((low, high] with ``low_open``)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+        if not ok:
+            raise argparse.ArgumentTypeError(f"{text!r} is not in {'(' if low_open else '['}{low:g}, {high:g}]")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="riskscore", description="Counterparty risk scoring from YAML policies.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -321,7 +359,9 @@ def _parser() -> argparse.ArgumentParser:
         help="text; json: one full Result per line; jsonl/csv: one summary row per counterparty, "
         "streamed in chunks with score_many (bounded memory, progress on a terminal)",
     )
-    s.add_argument("--chunk-size", type=int, default=10_000, help="counterparties per chunk (jsonl/csv)")
+    s.add_argument(
+        "--chunk-size", type=_number(int, 1, 10_000_000), default=10_000, help="counterparties per chunk (jsonl/csv)"
+    )
     s.set_defaults(func=_cmd_score)
     e = sub.add_parser("explain", help="explain the scores of counterparties, citing sources")
     common(e)
@@ -332,7 +372,12 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")
     v.add_argument("--no-lint", action="store_true", help="only the schema and reference checks")
     v.add_argument("--strict", action="store_true", help="fail on lint warnings too")
-    v.add_argument("--max-factor-weight", type=float, default=None, help="dominance bound (default: policy or 0.5)")
+    v.add_argument(
+        "--max-factor-weight",
+        type=_number(float, 0, 1, low_open=True),
+        default=None,
+        help="dominance bound (default: policy or 0.5)",
+    )
     v.set_defaults(func=_cmd_validate)
     sc = sub.add_parser("schema", help="print the JSON Schema of a policy, list or test file")
     sc.add_argument("kind", nargs="?", choices=("policy", "list", "tests"), default="policy")
@@ -341,7 +386,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="*", help="test files or folders (default: .)")
     t.add_argument("--policy", type=Path, default=None, help="test this policy instead of the one each file names")
     t.add_argument("--coverage", action="store_true", help="report rule, override and list-entry coverage")
-    t.add_argument("--fail-under", type=float, default=None, help="fail if rule+override coverage is below N %%")
+    t.add_argument(
+        "--fail-under", type=_number(float, 0, 100), default=None, help="fail if rule+override coverage is below N %%"
+    )
     t.add_argument("--format", choices=("text", "json", "junit"), default="text")
     t.add_argument("-k", dest="keyword", default=None, help="only cases whose id contains this text")
     t.set_defaults(func=_cmd_test)

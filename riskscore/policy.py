@@ -83,7 +83,7 @@ def _suggest_key(key: str, siblings: Iterable[str]) -> str | None:
     present = set(siblings) - {key}
     ranked = sorted(_VOCAB, key=lambda keys: -len(keys & present))
     best = [k for k in ranked if len(k & present) == len(ranked[0] & present)]
-    return _suggest(key, sorted(set().union(*best) - present))
+    return _suggest(key, sorted(set().union(*best) - present - {key}))
 
 
 def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:

@@ -91,3 +91,39 @@ def test_bulk_formats_report_date_warnings_on_stderr(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "warning: list 'chpl_products' has no recorded history before 2024-02-23" in err
     assert "warning: list 'eu_high_risk_third_countries' has no recorded status on 2023-01-01" in err
+
+
+def test_stream_reports_a_bad_line_and_scores_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "mixed.jsonl"
+    data.write_text('{"id": "a", "incorporation": "DE"}\n{"id": "b",\n{"id": "c", "incorporation": "FR"}\n')
+    assert main(["score", str(data), "--format", "csv", "--as-of", "2026-07-01"]) == 1
+    captured = capsys.readouterr()
+    assert [line.split(",")[0] for line in captured.out.splitlines()[1:]] == ["a", "c"]
+    assert f"{data}:2: invalid JSON" in captured.err and "1 record(s) refused" in captured.err
+
+
+def test_one_object_over_several_lines_is_one_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "one.json"
+    data.write_text('{\n"id": "x",\n"incorporation": "DE"\n}\n')
+    assert main(["score", str(data), "--as-of", "2026-07-01"]) == 0
+    assert "x\t" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl", "csv"])
+def test_a_file_that_is_not_utf8_is_refused_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    data = tmp_path / "bin.json"
+    data.write_bytes(b"\xff\xfe{}")
+    assert main(["score", str(data), "--format", fmt]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["score", "x.jsonl", "--chunk-size", "0"], ["validate", "--max-factor-weight", "nan"],
+             ["test", "rules", "--fail-under", "nan"], ["test", "rules", "--fail-under", "101"]],
+)  # fmt: skip
+def test_numeric_options_are_checked(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and "is not in" in capsys.readouterr().err

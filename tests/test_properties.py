@@ -102,9 +102,19 @@ def test_as_of_respects_list_dates(policy: Policy, data: st.DataObject) -> None:
     day = data.draw(st.sampled_from([period.listed.date - timedelta(days=1), period.listed.date]))
     points = {lp.list: lp for lp in policy.model.country_risk.lists}.get(lst.id)
     status = lst.status(entry.code, day).status
-    assert status is (Status.LISTED if day >= period.listed.date else status)
-    if day < period.listed.date and entry.periods[0] is period and day >= lst.history_from:
-        assert status is not Status.LISTED
+    at = entry.periods.index(period)
+    previous = entry.periods[at - 1] if at else None
+    if day >= period.listed.date:
+        expected = Status.LISTED
+    elif previous is not None and previous.delisted is not None and day < previous.delisted.date:
+        expected = Status.LISTED  # adjacent periods
+    elif previous is None and period.listed.precision == "on_or_before":
+        expected = Status.UNKNOWN  # listed by then, since an unknown earlier date
+    elif day < lst.history_from or lst.coverage == "listed":
+        expected = Status.UNKNOWN
+    else:
+        expected = Status.NOT_LISTED
+    assert status is expected
     if status is Status.LISTED and points is not None and points.points_per_unit is None:
         assert policy.score({"id": "d", "incorporation": entry.code}, as_of=day).factors["incorporation"] >= min(
             [points.points, *points.category_points.values()]
