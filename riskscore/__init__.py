@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 
+from ._version import __version__ as __version__
 from .batch import BatchResult
 from .columns import Columns
 from .counterparty import Counterparty, Owner, TradePartner
@@ -24,8 +25,6 @@ from .errors import AsOfError, CounterpartyError, CountryError, PolicyError, Ris
 from .lists import JurisdictionList, Status
 from .policy import Policy, load_policy
 from .result import AppliedOverride, Contribution, Result, SourceRef
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AppliedOverride",

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ._version import __version__
 from .columns import Record, _Item
 from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
 from .counterparty import Counterparty, Owner, TradePartner
@@ -488,6 +489,7 @@ class Engine:
                 "policy_version": self.model.version,
                 "fingerprint": self.fingerprint,
                 "authorities": list(self.authorities),
+                "engine_version": __version__,
             },
         )
 

@@ -70,6 +70,7 @@ class Result(_Model):
     policy_version: str
     fingerprint: str = Field(description="sha256 of the canonical policy and lists.")
     authorities: list[str] = Field(description="Authorities whose lists the policy applied.")
+    engine_version: str = Field(description="The riskscore version that computed the result.")
 
     def explain(self, *, markdown: bool = False) -> str:
         """A readable account of the score, citing the source behind every point."""

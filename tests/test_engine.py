@@ -188,3 +188,10 @@ def test_sum_factor_caps_at_100_and_explains_the_capped_points(make_policy: Poli
     ]
     assert total(result) == result.score == 55
     assert "0.5 x 20  [partners / exposure] (capped: 20 of its 40 points counted)" in result.explain()
+
+
+def test_results_record_the_engine_version(make_policy: PolicyFactory) -> None:
+    import riskscore
+
+    result = make_policy().score({"id": "p", "incorporation": "DE", "trade_partners": []}, as_of="2022-01-01")
+    assert result.engine_version == riskscore.__version__ and result.engine_version
