@@ -248,6 +248,23 @@ class _Snapshot:
             self.listed[key] = found
         return found
 
+    def matches(self, spec: CountryInSpec, code: str) -> list[tuple[JurisdictionList, Membership]]:
+        """The lists of a ``country_in`` (applied ones, category filter included) that ``code`` is on."""
+        key = ("in", id(spec), code)  # specs live as long as the compiled policy
+        found: list[tuple[JurisdictionList, Membership]] | None = self.memo.get(key)
+        if found is None:
+            found = []
+            for list_id in spec.lists:
+                lst = self.engine.lists.get(list_id)
+                m = None if lst is None else self.member(lst, code)  # None: authority not applied
+                if lst is None or m is None or m.period is None:
+                    continue
+                if spec.categories is None or m.period.category in spec.categories:
+                    found.append((lst, m))
+            if len(self.memo) < _CACHE_LIMIT:
+                self.memo[key] = found
+        return found
+
     def product(self, lst: JurisdictionList, code: str) -> list[tuple[Entry, Membership]]:
         """Listed entries of a product list matching an HS code."""
         key = (lst.id, code)
@@ -711,21 +728,12 @@ class _Context:
     def countries_in(self, spec: CountryInSpec, out: Matched) -> bool:
         found = False
         snap = self.snap
-        lists = self.engine.lists
         for code, share in self._countries(spec.field):
             if share is not None and round(share, PRECISION) < spec.min_share:
                 continue
-            for list_id in spec.lists:
-                lst = lists.get(list_id)
-                if lst is None:  # issued by an authority the policy does not apply
-                    continue
-                m = snap.member(lst, code)
-                if m is None:
-                    continue
+            for lst, m in snap.matches(spec, code):
                 period = m.period
                 assert period is not None
-                if spec.categories is not None and period.category not in spec.categories:
-                    continue
                 found = True
                 cat = f" [{period.category}]" if period.category else ""
                 share_text = f" (share {_fmt(share)})" if share is not None else ""
