@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import PolicyFactory
@@ -195,3 +196,44 @@ def test_results_record_the_engine_version(make_policy: PolicyFactory) -> None:
 
     result = make_policy().score({"id": "p", "incorporation": "DE", "trade_partners": []}, as_of="2022-01-01")
     assert result.engine_version == riskscore.__version__ and result.engine_version
+
+
+INDEX_LIST = """\
+id: licensed_index
+title: A licensed country-risk index (0-10)
+authority: TEST
+coverage: listed
+sources: [{id: vendor, title: Vendor edition 2025}]
+reviewed: 2025-12-08
+review_interval_days: 365
+history_from: 2025-12-08
+entries:
+  - code: PL
+    periods: [{listed: {date: 2025-12-08, source: vendor}, value: 6.5}]
+  - code: DE
+    periods: [{listed: {date: 2025-12-08, source: vendor}, value: 3.25}]
+"""
+
+
+def test_a_value_list_maps_index_values_to_points_and_unassessed_countries_warn(
+    make_policy: PolicyFactory, tmp_path: Path
+) -> None:
+    from conftest import TEST_POLICY
+
+    (tmp_path / "lists").mkdir(exist_ok=True)
+    (tmp_path / "lists" / "licensed_index.yaml").write_text(INDEX_LIST)
+    policy = make_policy(
+        policy=TEST_POLICY.replace(
+            "    - {list: test_high, points: 40, category_points: {severe: 100}}",
+            "    - {list: test_high, points: 40, category_points: {severe: 100}}\n"
+            "    - {list: licensed_index, points: 0, points_per_unit: 10}",
+        )
+    )
+    cp = {"id": "p", "trade_partners": []}
+    assert policy.score({**cp, "incorporation": "DE"}, as_of="2026-01-01").factors["geo"] == 32.5
+    assert policy.score({**cp, "incorporation": "PL"}, as_of="2022-06-01").factors["geo"] == 40  # index not yet out
+    fr = policy.score({**cp, "incorporation": "FR"}, as_of="2026-01-01")
+    assert fr.factors["geo"] == 10  # baseline, and the result says the index did not cover FR
+    assert any("'licensed_index' has no recorded status on 2026-01-01 for FR" in w for w in fr.warnings)
+    batch = policy.score_many([{**cp, "incorporation": c} for c in ("DE", "PL", "FR")], "2026-01-01")
+    assert batch.scores.tolist() == [16.25, 32.5, 5.0]
