@@ -15,6 +15,7 @@ standard input. Exit status: 0 success; 1 a counterparty or the policy was refus
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -105,7 +106,7 @@ def _stream_records_unchecked(path: str) -> Iterator[tuple[int, Any]]:
         index = 0
         lineno = 0
         lines = iter([first]) if first.strip() else iter(())
-        for lineno, line in enumerate(_chain(lines, stream), 1):
+        for lineno, line in enumerate(itertools.chain(lines, stream), 1):
             if not line.strip():
                 continue
             try:
@@ -121,11 +122,6 @@ def _stream_records_unchecked(path: str) -> Iterator[tuple[int, Any]]:
                 record = _BadLine(str(_bad_json(f"{path}:{lineno}", exc)))
             yield index, record
             index += 1
-
-
-def _chain(*parts: Any) -> Iterator[str]:
-    for part in parts:
-        yield from part
 
 
 class _Progress:

@@ -190,11 +190,6 @@ def _dedupe(keyed: Iterable[tuple[RefKey, SourceRef]]) -> list[SourceRef]:
     return out
 
 
-def source_refs(memberships: Iterable[Membership]) -> list[SourceRef]:
-    """Citations for list memberships (deduplicated, in order)."""
-    return _dedupe(_keyed_refs(memberships))
-
-
 _CACHE_LIMIT = 100_000
 
 
