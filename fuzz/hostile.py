@@ -1,7 +1,7 @@
 """Hostile inputs, each refused with a RiskscoreError: the table in SECURITY.md.
 
 ``python fuzz/hostile.py`` prints a Markdown table (input, how it was refused, time to
-refuse); ``tests/test_hardening.py`` runs the same cases with a time limit each.
+refuse); ``tests/test_hardening.py`` runs the same cases with a bound on the calls each makes.
 """
 
 from __future__ import annotations

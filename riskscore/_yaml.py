@@ -218,6 +218,9 @@ def format_path(path: PathKey) -> str:
     return out
 
 
+_LIBYAML_DEPTH = "maximum nesting depth"
+
+
 def load_text(text: str, file: str) -> LocatedData:
     """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem."""
     if len(text) > MAX_FILE_BYTES:
@@ -244,6 +247,18 @@ def load_text(text: str, file: str) -> LocatedData:
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if _LIBYAML_DEPTH in str(exc.problem or ""):
+            # PyYAML 6.0.2+ bundles a libyaml that stops flow nesting past 1,000 levels itself,
+            # before our own composer count sees it: the same refusal, so the same code.
+            raise PolicyError(
+                Issue(
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                    code="too-deep",
+                )
+            ) from None
         raise PolicyError(
             Issue(
                 f"YAML syntax error: {exc.problem or exc}",

@@ -7,11 +7,13 @@ Everything is loaded first, then linked and checked; every problem found is repo
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
+from types import GenericAlias
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -57,7 +59,8 @@ def parse_as_of(as_of: date | str | None) -> date:
     raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {as_of!r}")
 
 
-def _vocabulary() -> list[frozenset[str]]:
+@functools.cache
+def _vocabulary() -> tuple[frozenset[str], ...]:
     """The key sets of every model reachable from the two file formats."""
     out: list[frozenset[str]] = []
     seen: set[type] = set()
@@ -73,21 +76,20 @@ def _vocabulary() -> list[frozenset[str]]:
 
     visit(PolicyModel)
     visit(JurisdictionList)
-    return out
+    return tuple(out)
 
 
 def _suggest_key(key: str, siblings: Iterable[str]) -> str | None:
     """Suggest a key from the model whose keys best match the mapping's other keys."""
-    if not _VOCAB:
-        _VOCAB.extend(_vocabulary())
     present = set(siblings) - {key}
-    ranked = sorted(_VOCAB, key=lambda keys: -len(keys & present))
+    ranked = sorted(_vocabulary(), key=lambda keys: -len(keys & present))
     best = [k for k in ranked if len(k & present) == len(ranked[0] & present)]
     return _suggest(key, sorted(set().union(*best) - present - {key}))
 
 
 def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    # On Python 3.10 ``list[str]`` passes ``isinstance(x, type)`` but not ``issubclass``.
+    if isinstance(annotation, type) and not isinstance(annotation, GenericAlias) and issubclass(annotation, BaseModel):
         yield annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         yield from _model_types(arg)
@@ -96,9 +98,6 @@ def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
     origin = getattr(annotation, "__origin__", None)
     if origin is not None and origin is not annotation:
         yield from _model_types(origin)
-
-
-_VOCAB: list[frozenset[str]] = []
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -387,8 +386,8 @@ class Policy:
 
     @property
     def lists(self) -> Mapping[str, JurisdictionList]:
-        """The applied lists by id."""
-        return dict(self._engine.lists)
+        """The applied lists by id (deep copies: the compiled policy cannot be changed)."""
+        return {k: v.model_copy(deep=True) for k, v in self._engine.lists.items()}
 
     @property
     def tiers(self) -> list[str]:
