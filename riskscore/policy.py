@@ -48,7 +48,7 @@ MAX_POLICY_FILES = 200
 """Most list files one policy may load (the bundled policy loads 15)."""
 MAX_POLICY_BYTES = 16 * 1024 * 1024
 """Most bytes a policy file and its list files may hold together (the bundled ones: about 120 KB)."""
-MAX_POLICY_NODES = 250_000
+MAX_POLICY_NODES = 150_000
 """Most YAML nodes a policy file and its list files may expand to together (the bundled ones: about 3,500)."""
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)  # a FIFO must not block
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"))
