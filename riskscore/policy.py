@@ -49,7 +49,7 @@ MAX_POLICY_FILES = 200
 MAX_POLICY_BYTES = 16 * 1024 * 1024
 """Most bytes a policy file and its list files may hold together (the bundled ones: about 120 KB)."""
 MAX_POLICY_NODES = 150_000
-"""Most YAML nodes a policy file and its list files may expand to together (the bundled ones: about 3,500)."""
+"""Most YAML nodes a policy file and its list files may expand to together (the bundled ones: 3,330)."""
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)  # a FIFO must not block
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"))
 _MISSING = (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP)
@@ -197,10 +197,17 @@ class _Reader:
     def __init__(self) -> None:
         self.nodes = NodeBudget(MAX_POLICY_NODES, "a policy and its lists")
         self.bytes_left = MAX_POLICY_BYTES
+        self.bytes_over = False
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether a policy-wide budget ran out (so no further file can be read)."""
+        return self.bytes_over or self.nodes.used > self.nodes.limit
 
     def parse(self, raw: bytes, name: str) -> LocatedData:
         """Charge ``raw`` to the byte budget and parse it against the node budget."""
         if len(raw) > self.bytes_left and len(raw) <= MAX_FILE_BYTES:
+            self.bytes_over = True
             raise PolicyError(
                 Issue(
                     f"a policy and its lists hold more than {MAX_POLICY_BYTES} bytes, the limit (MAX_POLICY_BYTES)",
@@ -284,28 +291,29 @@ def _list_files(policy_path: Path, entries: list[str], located: LocatedData) -> 
 def _folder_files(
     folder: Path, policy_file: Path, located: LocatedData, entry: tuple[str, int], before: int
 ) -> list[Path]:
-    names: list[str] = []
+    found: list[Path] = []
     try:
         with os.scandir(folder) as it:
             for item in it:
                 if not item.name.endswith(".yaml") or item.name.endswith(".cases.yaml"):
                     continue
-                names.append(item.name)
-                if before + len(names) > MAX_POLICY_FILES:
+                path = folder / item.name
+                if _same_file(path, policy_file):
+                    continue
+                found.append(path)
+                if before + len(found) > MAX_POLICY_FILES:
                     break  # enough to refuse; do not list a huge folder to the end
     except OSError as exc:
         message = f"cannot read the folder {entry[0]!r}: {exc.strerror or exc}"
         raise PolicyError(_issue(located, ("lists", entry[1]), message, "io-error")) from None
-    out = []
-    for name in sorted(names):
-        path = folder / name
-        try:
-            if path.resolve() == policy_file:
-                continue
-        except (OSError, RuntimeError):
-            pass  # a link loop: refused when read
-        out.append(path)
-    return out
+    return sorted(found)
+
+
+def _same_file(path: Path, resolved: Path) -> bool:
+    try:
+        return path.resolve() == resolved
+    except (OSError, RuntimeError):  # a link loop: refused when read
+        return False
 
 
 class _Checker:
@@ -460,7 +468,7 @@ def _load_lists(
                 issues.append(_issue(located, ("lists", index), f"{file} is {first.message}", first.code))
                 continue
             issues.extend(exc.issues)
-            if first.code == "too-large":  # the budgets are shared: later files cannot fit either
+            if reader.exhausted:  # the budgets are shared: later files cannot fit either
                 raise PolicyError(issues) from None
             continue
         if lst.id in lists:
