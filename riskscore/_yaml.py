@@ -124,9 +124,23 @@ class LocatedData:
             path = path[:-1]
 
 
+class NodeBudget:
+    """A node count shared by several documents, so that a policy and its lists are bounded together.
+
+    :func:`load_text` counts every node it builds against the budget as well as against the
+    per-document :data:`MAX_NODES`; past ``limit`` it raises ``too-large`` naming ``what``.
+    """
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        self.what = what
+        self.used = 0
+
+
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, budget: NodeBudget | None = None) -> None:
         self.file = file
+        self.budget = budget
         self.locations: dict[PathKey, Location] = {}
         self.count = 0
         self.chars = 0
@@ -148,6 +162,11 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)", "too-large", path)
+        if self.budget is not None:
+            self.budget.used += 1
+            if self.budget.used > self.budget.limit:
+                message = f"{self.budget.what} expand to more than {self.budget.limit} YAML nodes, the limit"
+                raise self.fail(node, message, "too-large", path)
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", "too-deep", path)
         if node.tag not in _SAFE_TAGS:
@@ -221,8 +240,11 @@ def format_path(path: PathKey) -> str:
 _LIBYAML_DEPTH = "maximum nesting depth"
 
 
-def load_text(text: str, file: str) -> LocatedData:
-    """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem."""
+def load_text(text: str, file: str, budget: NodeBudget | None = None) -> LocatedData:
+    """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem.
+
+    ``budget``, if given, is charged with every node built (see :class:`NodeBudget`).
+    """
     if len(text) > MAX_FILE_BYTES:
         raise PolicyError(
             Issue(f"text is {len(text)} characters; the limit is {MAX_FILE_BYTES}", file=file, code="too-large")
@@ -277,12 +299,12 @@ def load_text(text: str, file: str) -> LocatedData:
         raise PolicyError(Issue("file is empty", file=file, code="empty-file"))
     if len(nodes) > 1:
         raise PolicyError(Issue("file holds more than one YAML document", file=file, code="multi-document"))
-    builder = _Builder(file)
+    builder = _Builder(file, budget)
     data = builder.build(nodes[0], (), 0)
     return LocatedData(data, builder.locations, file)
 
 
-def load_bytes(raw: bytes, file: str) -> LocatedData:
+def load_bytes(raw: bytes, file: str, budget: NodeBudget | None = None) -> LocatedData:
     """Parse YAML bytes: at most :data:`MAX_FILE_BYTES`, UTF-8 (a leading BOM is allowed)."""
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyError(Issue(f"file is over {MAX_FILE_BYTES} bytes, the limit", file=file, code="too-large"))
@@ -292,7 +314,7 @@ def load_bytes(raw: bytes, file: str) -> LocatedData:
         raise PolicyError(
             Issue(f"file is not valid UTF-8 (byte offset {exc.start})", file=file, code="encoding")
         ) from None
-    return load_text(text, file)
+    return load_text(text, file, budget)
 
 
 def load_file(path: Path) -> LocatedData:
