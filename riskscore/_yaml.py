@@ -59,20 +59,32 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
+class _TooMany(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
 class _DepthLimited(Composer):
-    """PyYAML's composer, refusing deep nesting before it exhausts the stack.
+    """PyYAML's composer, refusing deep nesting and too many nodes while it composes.
 
     The composer recurses once per nesting level, so a file of 10,000 ``[`` would exhaust
-    the Python stack before any later check ran.
+    the Python stack before any later check ran; and a 5 MB file of ``- 1`` lines would be
+    composed whole (seconds of work) before the builder's node count saw it. Composed nodes
+    never outnumber built ones (an alias is composed once, built once per use), so this
+    refuses nothing the builder would accept.
     """
 
     _depth = 0
+    _composed = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
+        self._composed += 1
         try:
             if self._depth > MAX_DEPTH + 1:
                 raise _TooDeep(self.peek_event().start_mark)  # type: ignore[attr-defined]
+            if self._composed > MAX_NODES:
+                raise _TooMany(self.peek_event().start_mark)  # type: ignore[attr-defined]
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -265,6 +277,16 @@ def load_text(text: str, file: str, budget: NodeBudget | None = None) -> Located
                 line=exc.mark.line + 1,
                 column=exc.mark.column + 1,
                 code="too-deep",
+            )
+        ) from None
+    except _TooMany as exc:
+        raise PolicyError(
+            Issue(
+                f"document has more than {MAX_NODES} nodes",
+                file=file,
+                line=exc.mark.line + 1,
+                column=exc.mark.column + 1,
+                code="too-large",
             )
         ) from None
     except yaml.MarkedYAMLError as exc:

@@ -60,6 +60,15 @@ def test_billion_laughs_is_cut_off_by_the_node_budget() -> None:
     assert calls < 10 * riskscore._yaml.MAX_NODES  # work proportional to the budget, not to 10**9
 
 
+def test_a_long_flat_file_is_refused_while_composing_not_after() -> None:
+    text = "- 1\n" * (riskscore._yaml.MAX_NODES + 10)  # about 400 KB, each line one node
+    exc, calls = count_calls(lambda: load_text(text, "flat.yaml"))
+    assert isinstance(exc, riskscore.PolicyError)
+    assert [i.code for i in exc.issues] == ["too-large"]
+    assert exc.line == riskscore._yaml.MAX_NODES  # stopped at the first node over the budget
+    assert calls < 50 * riskscore._yaml.MAX_NODES
+
+
 def test_libyaml_own_depth_limit_is_reported_as_too_deep() -> None:
     # PyYAML 6.0.2+ bundles a libyaml that stops flow nesting past 1,000 levels by itself
     for text in ("[" * 10_000, "a: " + "{a: " * 5_000):
