@@ -254,3 +254,14 @@ def test_explanations_show_date_precision_and_confidence(policy: Policy) -> None
     cuba = policy.score(CUBA, "2026-07-01").explain()
     assert "listed on or before 1963-07-08 [confidence: secondary]" in cuba
     assert policy.score_many([kp], "2026-07-01")[0] == result
+
+
+def test_fatf_events_cite_the_fatf_statement_first() -> None:
+    for name in ("fatf_increased_monitoring", "fatf_call_for_action", "fatf_suspended_members"):
+        lst = load(name)
+        for entry in lst.entries:
+            for period in entry.periods:
+                for event in (period.listed, period.delisted):
+                    if event is None or event.precision == "on_or_before":
+                        continue  # an on_or_before date is not a statement date
+                    assert lst.source(event.source).title.startswith("FATF"), (name, entry.code, event.date)
