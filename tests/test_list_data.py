@@ -204,7 +204,10 @@ CUBA = {
 def test_cuba_is_never_low_on_past_dates_in_both_paths(policy: Policy, as_of: str) -> None:
     result = policy.score(CUBA, as_of)
     assert result.tier != "low"
-    assert policy.score_many([CUBA], as_of)[0] == result
+    batch = policy.score_many([CUBA, dict(CUBA, id="de", incorporation="DE")], as_of)  # the vector path
+    assert batch.mode == "vectorised"
+    assert batch.scores[0] == result.score and batch.tier_ids[batch.tiers[0]] == result.tier
+    assert batch.scores[1] == policy.score(dict(CUBA, id="de", incorporation="DE"), as_of).score
     if as_of == "1960-06-01":  # before any recorded status: the policy's unknown_points decide
         assert result.tier == "medium" and "status unknown on 'sanctions_us' (policy assumes 50 points)" in (
             result.contributions[0].reason
@@ -253,7 +256,7 @@ def test_explanations_show_date_precision_and_confidence(policy: Policy) -> None
     assert refs and all(s.date_precision == "on_or_before" for s in refs)
     cuba = policy.score(CUBA, "2026-07-01").explain()
     assert "listed on or before 1963-07-08 [confidence: secondary]" in cuba
-    assert policy.score_many([kp], "2026-07-01")[0] == result
+    assert policy.score_many([kp], "2026-07-01").scores[0] == result.score
 
 
 def test_fatf_events_cite_the_fatf_statement_first() -> None:
