@@ -27,7 +27,7 @@ from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, 
 from .counterparty import Counterparty, Owner, TradePartner
 from .countries import country_name, is_subdivision, parent_country
 from .errors import CounterpartyError, FieldIssue
-from .lists import Entry, JurisdictionList, Membership, Status
+from .lists import Entry, Event, JurisdictionList, Membership, Status
 from .policy_model import (
     ConditionRule,
     CountryRiskRule,
@@ -37,7 +37,7 @@ from .policy_model import (
     PolicyModel,
     Rule,
 )
-from .result import AppliedOverride, Contribution, Result, SourceRef
+from .result import AppliedOverride, Contribution, Result, SourceRef, format_since
 
 __all__ = ["CountryRisk", "Engine"]
 
@@ -137,7 +137,7 @@ class CountryRisk:
         if self._text is None:
             parts = [
                 f"{m.list.title}{f' [{m.period.category}]' if m.period and m.period.category else ''}"
-                f" since {m.period.listed.date if m.period else '?'}"
+                f" {_since(m.period.listed) if m.period else 'since ?'}"
                 for _, m in self.hits
             ]
             parts += [
@@ -154,6 +154,12 @@ class CountryRisk:
                 _keyed_refs(m for _, m in self.hits[:1]),
             )
         return self._refs
+
+
+def _since(event: Event) -> str:
+    """``since 2011 (year)``, ``listed on or before 2022-01-01``..., with a non-confirmed mark."""
+    mark = f" [confidence: {event.confidence}]" if event.confidence != "confirmed" else ""
+    return format_since(event.date, event.precision) + mark
 
 
 def _keyed_refs(memberships: Iterable[Membership]) -> list[tuple[RefKey, SourceRef]]:
@@ -173,6 +179,7 @@ def _keyed_refs(memberships: Iterable[Membership]) -> list[tuple[RefKey, SourceR
                     "code": m.entry.code,
                     "category": m.period.category,
                     "listed_on": event.date,
+                    "date_precision": event.precision,
                     "confidence": event.confidence,
                 },
             )
@@ -354,6 +361,11 @@ class Engine:
                     f"list '{lst.id}' has no recorded status on {as_of} for some countries (history from "
                     f"{lst.history_from}, coverage {lst.coverage}); rows touching them may be understated"
                 )
+            elif lp.unknown_points and as_of < lst.history_from:
+                out.append(
+                    f"list '{lst.id}' has no recorded history before {lst.history_from}; the policy scores "
+                    f"its unknown statuses on {as_of} as {_fmt(lp.unknown_points)} points"
+                )
         return out
 
     def snapshot(self, as_of: date) -> _Snapshot:
@@ -515,6 +527,7 @@ def _citation(title: str, url: str | None) -> dict[str, Any]:
         "code": None,
         "category": None,
         "listed_on": None,
+        "date_precision": None,
         "confidence": "confirmed",
     }
 
@@ -734,7 +747,7 @@ class _Context:
                 share_text = f" (share {_fmt(share)})" if share is not None else ""
                 out.facts.append(
                     f"{spec.field}: {snap.country(code).name} ({code}){share_text} is on {lst.title}{cat} "
-                    f"since {period.listed.date}"
+                    f"{_since(period.listed)}"
                 )
                 out.memberships.append(m)
         return found

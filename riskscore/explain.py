@@ -13,7 +13,7 @@ __all__ = ["explain"]
 def _cite(src: SourceRef) -> str:
     parts = [src.title]
     if src.list_id:
-        listed = f", listed {src.listed_on}" if src.listed_on else ""
+        listed = f", listed {src.listed_text}" if src.listed_text else ""
         cat = f" [{src.category}]" if src.category else ""
         parts.append(f"({src.authority} list '{src.list_id}': {src.code}{cat}{listed})")
     if src.url:

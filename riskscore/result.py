@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AppliedOverride", "Contribution", "Result", "SourceRef"]
+__all__ = ["AppliedOverride", "Contribution", "DatePrecision", "Result", "SourceRef", "format_date", "format_since"]
+
+DatePrecision = Literal["day", "month", "year", "on_or_before"]
+
+
+def format_date(day: date, precision: str = "day") -> str:
+    """A dated fact as exact as its source: ``2022-10-21``, ``2023-10 (month)``, ``2011 (year)``
+    or ``on or before 2022-01-01``; never a placeholder day shown as an exact date."""
+    if precision == "month":
+        return f"{day:%Y-%m} (month)"
+    if precision == "year":
+        return f"{day.year} (year)"
+    if precision == "on_or_before":
+        return f"on or before {day.isoformat()}"
+    return day.isoformat()
+
+
+def format_since(day: date, precision: str = "day") -> str:
+    """``since 2022-10-21``, ``since 2011 (year)``, ``since 2023-10 (month)`` or ``listed on or
+    before 2022-01-01`` (the start is not in the sources)."""
+    text = format_date(day, precision)
+    return f"listed {text}" if precision == "on_or_before" else f"since {text}"
 
 
 class _Model(BaseModel):
@@ -23,7 +45,21 @@ class SourceRef(_Model):
     code: str | None = Field(default=None, description="The listed country, subdivision or HS code.")
     category: str | None = None
     listed_on: date | None = Field(default=None, description="Start of the listing period in force.")
-    confidence: str = "confirmed"
+    date_precision: DatePrecision | None = Field(
+        default=None,
+        description="How exact `listed_on` is: day, month (first of the month), year (1 January) or "
+        "on_or_before (listed by then; the real start is not in the sources).",
+    )
+    confidence: str = Field(
+        default="confirmed", description="Confidence of the cited listing event: confirmed, secondary or unverified."
+    )
+
+    @property
+    def listed_text(self) -> str | None:
+        """`listed_on` at its precision (see :func:`format_date`), or ``None``."""
+        if self.listed_on is None:
+            return None
+        return format_date(self.listed_on, self.date_precision or "day")
 
 
 class Contribution(_Model):

@@ -90,7 +90,12 @@ def test_bulk_formats_report_date_warnings_on_stderr(capsys: pytest.CaptureFixtu
     assert main(["score", str(EXAMPLES), "--format", "csv", "--as-of", "2023-01-01"]) == 0
     err = capsys.readouterr().err
     assert "warning: list 'chpl_products' has no recorded history before 2024-02-23" in err
-    assert "warning: list 'eu_high_risk_third_countries' has no recorded status on 2023-01-01" in err
+    # The default policy scores unknown statuses (unknown_points), so it reports the assumption.
+    assert "warning: list 'fatf_call_for_action' has no recorded history before 2022-03-04" not in err
+    assert (
+        "warning: list 'eu_high_risk_third_countries' has no recorded history before 2023-10-18; "
+        "the policy scores its unknown statuses on 2023-01-01 as 50 points" in err
+    )
 
 
 def test_stream_reports_a_bad_line_and_scores_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

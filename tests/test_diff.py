@@ -22,7 +22,7 @@ D = "2026-07-01"
 VN_GREY = """  - code: "VN"
     name: "Vietnam"
     periods:
-      - listed: {date: 2023-06-23, source: rzolut_2023_06}
+      - listed: {date: 2023-06-23, source: fatf_2023_06, see_also: [rzolut_2023_06]}
 """
 VN_BLACK = """  - code: "VN"
     name: "Vietnam"
