@@ -244,15 +244,8 @@ class DatePlan:
         return have
 
     def _listed(self, code: str, spec: cond.CountryInSpec) -> bool:
-        snap = self.engine.snapshot(self.as_of)  # the engine's rule: a subdivision inherits its country
-        for list_id in spec.lists:
-            lst = self.engine.lists.get(list_id)
-            m = None if lst is None else snap.member(lst, code)
-            if m is None or m.period is None:
-                continue
-            if spec.categories is None or m.period.category in spec.categories:
-                return True
-        return False
+        # the engine's answer (a subdivision matches through its own listing or its country's)
+        return bool(self.engine.snapshot(self.as_of).matches(spec, code))
 
     def product_member(self, spec: cond.ProductInSpec) -> B:
         """Per product number: does the HS code match a listed entry of ``spec.list``."""

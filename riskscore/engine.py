@@ -25,7 +25,7 @@ from ._version import __version__
 from .columns import Record, _Item
 from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
 from .counterparty import Counterparty, Owner, TradePartner
-from .countries import country_name, is_subdivision, parent_country
+from .countries import country_name
 from .errors import CounterpartyError, FieldIssue
 from .lists import Entry, JurisdictionList, Membership, Status
 from .policy_model import (
@@ -202,7 +202,7 @@ class _Snapshot:
         self.risk: dict[str, CountryRisk] = {}
         self.lock = threading.Lock()
         self.batch: Any = None  # the compiled arrays of riskscore.batch, built on first use
-        self.listed: dict[tuple[str, str], Membership | None] = {}
+        self.listed: dict[tuple[str, str], list[Membership]] = {}
         self.products: dict[tuple[str, str], list[tuple[Entry, Membership]]] = {}
         self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}
         self.memo: dict[Any, Any] = {}
@@ -230,17 +230,14 @@ class _Snapshot:
                 self.risk[code] = found
         return found
 
-    def member(self, lst: JurisdictionList, code: str) -> Membership | None:
-        """The LISTED membership of ``code`` (or its country, for a subdivision) on ``lst``."""
+    def members(self, lst: JurisdictionList, code: str) -> list[Membership]:
+        """The LISTED memberships of ``code`` and, for a subdivision, of its country on ``lst``."""
         key = (lst.id, code)
-        if key in self.listed:
-            return self.listed[key]
-        m = lst.status(code, self.as_of)
-        if m.status is not Status.LISTED and is_subdivision(code):
-            m = lst.status(parent_country(code), self.as_of)
-        found = m if m.status is Status.LISTED and m.period is not None else None
-        if len(self.listed) < _CACHE_LIMIT:
-            self.listed[key] = found
+        found = self.listed.get(key)
+        if found is None:
+            found = [m for m in lst.inherited(code, self.as_of) if m.status is Status.LISTED and m.period is not None]
+            if len(self.listed) < _CACHE_LIMIT:
+                self.listed[key] = found
         return found
 
     def matches(self, spec: CountryInSpec, code: str) -> list[tuple[JurisdictionList, Membership]]:
@@ -251,10 +248,18 @@ class _Snapshot:
             found = []
             for list_id in spec.lists:
                 lst = self.engine.lists.get(list_id)
-                m = None if lst is None else self.member(lst, code)  # None: authority not applied
-                if lst is None or m is None or m.period is None:
+                if lst is None:  # issued by an authority the policy does not apply
                     continue
-                if spec.categories is None or m.period.category in spec.categories:
+                # a subdivision matches through its own listing or its country's, whichever passes
+                m = next(
+                    (
+                        x
+                        for x in self.members(lst, code)
+                        if x.period is not None and (spec.categories is None or x.period.category in spec.categories)
+                    ),
+                    None,
+                )
+                if m is not None:
                     found.append((lst, m))
             if len(self.memo) < _CACHE_LIMIT:
                 self.memo[key] = found
@@ -376,13 +381,11 @@ class Engine:
         assumed: list[tuple[str, float]] = []
         best = self.model.country_risk.baseline
         for lp, lst in self.mappings:
-            m = lst.status(code, as_of)
-            if m.status is not Status.LISTED and is_subdivision(code):
-                parent = lst.status(parent_country(code), as_of)
-                if parent.status is Status.LISTED or m.status is Status.NOT_LISTED:
-                    m = parent
+            found = lst.inherited(code, as_of)
+            m = found[0]
             if m.status is Status.LISTED:
-                pts = self._list_points(lp, m)
+                # a subdivision listed itself and through its country: the more severe counts
+                pts, m = max(((self._list_points(lp, x), x) for x in found), key=lambda h: h[0])
                 hits.append((pts, m))
                 best = max(best, pts)
             elif m.status is Status.UNKNOWN:
