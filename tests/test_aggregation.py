@@ -236,6 +236,32 @@ def test_splitting_an_owner_in_its_country_changes_nothing(
     assert after.factors == before.factors
 
 
+partner_lists = owner_lists()
+portfolios = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.sampled_from(["a", "b"]), "incorporation": owner_countries, "owners": owner_lists()},
+        optional={"trade_partners": partner_lists, "operations": st.lists(owner_countries, max_size=3)},
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=portfolios)
+def test_many_rows_aggregate_like_score_row_by_row(policy: Policy, test_policy: Policy, records: list[Any]) -> None:
+    """Rows of one batch are grouped apart (the vector path keys groups by row and country)."""
+    for scorer in (policy, test_policy):
+        for source in (records, Columns.from_records(records)):
+            batch = scorer.score_many(source, D)
+            for i, record in enumerate(records):
+                result = scorer.score(record, D)
+                assert (batch.scores[i], batch.tier_labels[i]) == (result.score, result.tier)
+                assert batch.factors[i].tolist() == [result.factors[f] for f in batch.factor_ids]
+                applied = {o for o, on in zip(batch.override_ids, batch.overrides[i].tolist(), strict=True) if on}
+                assert applied == set(overrides(result))
+
+
 # ---------------------------------------------------------------- 2. subdivisions
 def test_a_subdivision_listed_lower_never_scores_below_its_country(test_policy: Policy) -> None:
     def scored(code: str) -> Result:
