@@ -166,11 +166,8 @@ def test_crimea_sevastopol_and_donetsk_owners_add_up_past_the_25_percent_prohibi
     named = facts(result, "embargoed_owner_prohibit")
     assert {f.split(":")[0] for f in named[1:]} == {"owners[0]", "owners[1]", "owners[2]"}
     assert "3 with shares adding up to 0.5 >= 0.25" in named[0]
-
-
-def test_owners_below_the_threshold_together_do_not_fire(policy: Policy) -> None:
-    owners = [{"country": "UA-43", "share": 0.1}, {"country": "UA-40", "share": 0.1}, {"country": "DE", "share": 0.8}]
-    result = both(policy, {"id": "a", **CLEAN, "owners": owners})
+    below = [{"country": "UA-43", "share": 0.1}, {"country": "UA-40", "share": 0.1}, {"country": "DE", "share": 0.8}]
+    result = both(policy, {"id": "b", **CLEAN, "owners": below})
     assert "embargoed_owner_prohibit" not in overrides(result) and result.tier == "high"
 
 
@@ -205,7 +202,8 @@ def test_owners_in_one_country_add_up_before_saturation(test_policy: Policy) -> 
     assert own.facts[0] == "owners[0], owners[2]: Iran (IR) shares added up to 0.25, risk 100 -> 100 points"
 
 
-owner_countries = st.sampled_from(["IR", "UA-43", "UA-40", "RU", "RU-SE", "DE", "TR"])
+CODES = ["IR", "UA-43", "UA-40", "RU", "RU-SE", "DE", "TR"]
+owner_countries = st.sampled_from(CODES)
 
 
 @st.composite
@@ -251,7 +249,8 @@ portfolios = st.lists(
 @given(records=portfolios)
 def test_many_rows_aggregate_like_score_row_by_row(policy: Policy, test_policy: Policy, records: list[Any]) -> None:
     """Rows of one batch are grouped apart (the vector path keys groups by row and country)."""
-    for scorer in (policy, test_policy):
+    for scorer, geo, factor in ((policy, "incorporation", "ownership"), (test_policy, "geo", "own")):
+        risk = {c: scorer.score({"id": "r", "incorporation": c}, D).factors[geo] for c in CODES}
         for source in (records, Columns.from_records(records)):
             batch = scorer.score_many(source, D)
             for i, record in enumerate(records):
@@ -260,6 +259,12 @@ def test_many_rows_aggregate_like_score_row_by_row(policy: Policy, test_policy: 
                 assert batch.factors[i].tolist() == [result.factors[f] for f in batch.factor_ids]
                 applied = {o for o, on in zip(batch.override_ids, batch.overrides[i].tolist(), strict=True) if on}
                 assert applied == set(overrides(result))
+                if record["owners"]:  # max over countries of risk x min(1, summed share / 0.25)
+                    summed: dict[str, float] = {}
+                    for o in record["owners"]:
+                        summed[o["country"]] = summed.get(o["country"], 0.0) + o["share"]
+                    want = max(round(risk[c] * min(1.0, t / 0.25), 9) for c, t in summed.items())
+                    assert result.factors[factor] == want
 
 
 # ---------------------------------------------------------------- 2. subdivisions
