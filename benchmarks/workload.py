@@ -165,6 +165,10 @@ def _one(rng: np.random.Generator, number: int) -> dict[str, Any]:
     k = int(rng.choice(4, p=N_OWN)) + 1
     own_c = [home if rng.random() < 0.5 else _country(rng, P_OWN) for _ in range(k)]
     own_s = _shares(rng, k, 1.0 if rng.random() < 0.6 else float(rng.uniform(0.3, 1.0)))
+    merged: dict[str, float] = {}
+    for c, s in zip(own_c, own_s, strict=True):  # one owner per country: riskscore adds shares per country
+        merged[c] = merged.get(c, 0.0) + s
+    own_c, own_s = list(merged), list(merged.values())
     m = int(rng.choice(9, p=N_PAR))
     par_c = [home if rng.random() < 0.2 else _country(rng, P_PAR) for _ in range(m)]
     par_s = _shares(rng, m, float(rng.uniform(0.2, 1.0))) if m else []

@@ -244,15 +244,8 @@ class DatePlan:
         return have
 
     def _listed(self, code: str, spec: cond.CountryInSpec) -> bool:
-        snap = self.engine.snapshot(self.as_of)  # the engine's rule: a subdivision inherits its country
-        for list_id in spec.lists:
-            lst = self.engine.lists.get(list_id)
-            m = None if lst is None else snap.member(lst, code)
-            if m is None or m.period is None:
-                continue
-            if spec.categories is None or m.period.category in spec.categories:
-                return True
-        return False
+        # the engine's answer (a subdivision matches through its own listing or its country's)
+        return bool(self.engine.snapshot(self.as_of).matches(spec, code))
 
     def product_member(self, spec: cond.ProductInSpec) -> B:
         """Per product number: does the HS code match a listed entry of ``spec.list``."""
@@ -359,14 +352,30 @@ class _Env:
         empty = ~missing & ~rows.nonempty
         as_missing = missing | empty if rule.empty_points is None else missing
         mp = self._missing(rule, "owners", as_missing)
-        shares = self.cols.owners.shares
-        assert shares is not None
-        per_owner = self.item_risk("owners") * np.minimum(1.0, shares / rule.saturation)
-        pts = rnd(rows.max(per_owner, 0.0))  # max of rounded = rounded max (rounding is monotonic)
+        pts = rnd(self._per_country_max(rule.saturation))  # max of rounded = rounded max (rounding is monotonic)
         if rule.empty_points is not None:
             pts[empty] = rule.empty_points
         pts[as_missing] = mp
         return pts, np.ones(self.n, np.bool_)
+
+    def _per_country_max(self, saturation: float) -> F64:
+        """Per row: max over its owners' countries of risk x min(1, summed share / saturation).
+
+        The shares of one row's owners in one country are added up left to right (one
+        ``np.add.at`` in item order), as the engine's ``total += share`` does.
+        """
+        rag = self.cols.owners
+        assert rag.shares is not None
+        out = np.zeros(self.n)
+        if not len(rag.values):
+            return out
+        ncountries = len(self.risk)
+        groups, inverse = np.unique(self.rows["owners"].items * ncountries + rag.values, return_inverse=True)
+        total = np.zeros(len(groups))
+        np.add.at(total, inverse.reshape(-1), rag.shares)
+        values = self.risk[groups % ncountries] * np.minimum(1.0, total / saturation)
+        np.maximum.at(out, groups // ncountries, values)  # values are >= 0, so 0.0 is a neutral start
+        return out
 
     def _exposure_rule(self, rule: ExposureRule) -> tuple[F64, B]:
         rag: Ragged = getattr(self.cols, rule.field)
@@ -452,9 +461,12 @@ class _Env:
                 continue
             rag: Ragged = getattr(self.cols, name)
             hit = member[rag.values]
+            rows = self.rows[name]
+            got = rows.any(hit)
             if rag.shares is not None and spec.min_share > 0:
-                hit &= rnd(rag.shares) >= spec.min_share
-            out |= self.rows[name].any(hit)
+                # the shares of all matching items count together (the engine adds them in item order)
+                got &= rnd(rows.ordered_sum(np.where(hit, rag.shares, 0.0))) >= spec.min_share
+            out |= got
         return out
 
 

@@ -469,7 +469,10 @@ def _items(recs: _Keys, key: str, with_names: bool) -> tuple[Ragged, list[str | 
     _check_types(shares, _NUM)
     _check_types(countries, {str})
     values = _numbers(countries, COUNTRIES, len(countries))
-    share_array = np.array(shares, np.float64)
+    try:
+        share_array = np.array(shares, np.float64)
+    except OverflowError:  # an integer past float range: the validator reports its field path
+        raise _Slow from None
     if not _shares_ok(share_array, offsets):
         raise _Slow
     if names is not None:

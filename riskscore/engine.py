@@ -25,7 +25,7 @@ from ._version import __version__
 from .columns import Record, _Item
 from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
 from .counterparty import Counterparty, Owner, TradePartner
-from .countries import country_name, is_subdivision, parent_country
+from .countries import country_name
 from .errors import CounterpartyError, FieldIssue
 from .lists import Entry, Event, JurisdictionList, Membership, Status
 from .policy_model import (
@@ -39,7 +39,13 @@ from .policy_model import (
 )
 from .result import AppliedOverride, Contribution, Result, SourceRef, format_since
 
-__all__ = ["CountryRisk", "Engine"]
+__all__ = ["MAX_FACTS", "CountryRisk", "Engine"]
+
+MAX_FACTS = 20
+"""Most facts a rule, or one ``country_in``/``product_in`` condition, lists; the rest are
+counted in a last fact ``... and N more`` (their citations are all kept)."""
+MAX_NAMED = 5
+"""Most owners named in one aggregated ownership fact or reason; the rest are counted."""
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -68,6 +74,20 @@ class _Template:
             if name is not None:
                 out.append(_fmt(values[name]) if name in values else "{" + name + "}")
         return "".join(out)
+
+
+def _capped(facts: list[str]) -> list[str]:
+    """``facts`` cut to :data:`MAX_FACTS`, the rest counted in a last ``... and N more`` fact."""
+    if len(facts) <= MAX_FACTS:
+        return facts
+    return [*facts[:MAX_FACTS], f"... and {len(facts) - MAX_FACTS} more"]
+
+
+def _named(labels: list[str]) -> str:
+    """Up to :data:`MAX_NAMED` labels joined, the rest counted."""
+    if len(labels) <= MAX_NAMED:
+        return ", ".join(labels)
+    return ", ".join(labels[:MAX_NAMED]) + f" and {len(labels) - MAX_NAMED} more"
 
 
 def _fmt(value: Any) -> str:
@@ -209,7 +229,7 @@ class _Snapshot:
         self.risk: dict[str, CountryRisk] = {}
         self.lock = threading.Lock()
         self.batch: Any = None  # the compiled arrays of riskscore.batch, built on first use
-        self.listed: dict[tuple[str, str], Membership | None] = {}
+        self.listed: dict[tuple[str, str], list[Membership]] = {}
         self.products: dict[tuple[str, str], list[tuple[Entry, Membership]]] = {}
         self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}
         self.memo: dict[Any, Any] = {}
@@ -237,17 +257,14 @@ class _Snapshot:
                 self.risk[code] = found
         return found
 
-    def member(self, lst: JurisdictionList, code: str) -> Membership | None:
-        """The LISTED membership of ``code`` (or its country, for a subdivision) on ``lst``."""
+    def members(self, lst: JurisdictionList, code: str) -> list[Membership]:
+        """The LISTED memberships of ``code`` and, for a subdivision, of its country on ``lst``."""
         key = (lst.id, code)
-        if key in self.listed:
-            return self.listed[key]
-        m = lst.status(code, self.as_of)
-        if m.status is not Status.LISTED and is_subdivision(code):
-            m = lst.status(parent_country(code), self.as_of)
-        found = m if m.status is Status.LISTED and m.period is not None else None
-        if len(self.listed) < _CACHE_LIMIT:
-            self.listed[key] = found
+        found = self.listed.get(key)
+        if found is None:
+            found = [m for m in lst.inherited(code, self.as_of) if m.status is Status.LISTED and m.period is not None]
+            if len(self.listed) < _CACHE_LIMIT:
+                self.listed[key] = found
         return found
 
     def matches(self, spec: CountryInSpec, code: str) -> list[tuple[JurisdictionList, Membership]]:
@@ -258,10 +275,18 @@ class _Snapshot:
             found = []
             for list_id in spec.lists:
                 lst = self.engine.lists.get(list_id)
-                m = None if lst is None else self.member(lst, code)  # None: authority not applied
-                if lst is None or m is None or m.period is None:
+                if lst is None:  # issued by an authority the policy does not apply
                     continue
-                if spec.categories is None or m.period.category in spec.categories:
+                # a subdivision matches through its own listing or its country's, whichever passes
+                m = next(
+                    (
+                        x
+                        for x in self.members(lst, code)
+                        if x.period is not None and (spec.categories is None or x.period.category in spec.categories)
+                    ),
+                    None,
+                )
+                if m is not None:
                     found.append((lst, m))
             if len(self.memo) < _CACHE_LIMIT:
                 self.memo[key] = found
@@ -388,13 +413,11 @@ class Engine:
         assumed: list[tuple[str, float]] = []
         best = self.model.country_risk.baseline
         for lp, lst in self.mappings:
-            m = lst.status(code, as_of)
-            if m.status is not Status.LISTED and is_subdivision(code):
-                parent = lst.status(parent_country(code), as_of)
-                if parent.status is Status.LISTED or m.status is Status.NOT_LISTED:
-                    m = parent
+            found = lst.inherited(code, as_of)
+            m = found[0]
             if m.status is Status.LISTED:
-                pts = self._list_points(lp, m)
+                # a subdivision listed itself and through its country: the more severe counts
+                pts, m = max(((self._list_points(lp, x), x) for x in found), key=lambda h: h[0])
                 hits.append((pts, m))
                 best = max(best, pts)
             elif m.status is Status.UNKNOWN:
@@ -556,6 +579,9 @@ def _contribution(
     )
 
 
+_COUNTRY_FIELDS = ("incorporation", "operations", "owners", "trade_partners")
+
+
 class _Context:
     """Per-call state: the counterparty, the date's snapshot and factor values so far."""
 
@@ -635,7 +661,7 @@ class _Context:
         raw = getattr(self.cp, rule.field)
         if raw is None:
             return self._missing_field(rule, rule.field)
-        codes = (raw,) if isinstance(raw, str) else tuple(raw)
+        codes = (raw,) if isinstance(raw, str) else tuple(dict.fromkeys(raw))  # repeats change no maximum
         if not codes:
             if rule.empty_points == 0:
                 return None
@@ -646,7 +672,9 @@ class _Context:
         got = memo.get(key)
         if got is None:
             best = max(risks, key=lambda r: r.points)
-            facts = [f"{rule.field}: {r.name} ({r.code}) = {r.points_text} points, {r.describe()}" for r in risks]
+            facts = _capped(
+                [f"{rule.field}: {r.name} ({r.code}) = {r.points_text} points, {r.describe()}" for r in risks]
+            )
             values = {"country": best.code, "country_name": best.name, "points": best.points, "lists": best.describe()}
             reason = self.engine.templates[rule.id].render(values)
             got = (best.points, reason, facts, _dedupe(best.refs()[0]))
@@ -661,31 +689,45 @@ class _Context:
         if not owners:
             assert rule.empty_points is not None
             return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], []
-        best_pts, best_i = -1.0, 0
+        # shares are added up per country before saturation, as listed ownership is aggregated
+        groups: dict[str, list[int]] = {}
+        for i, owner in enumerate(owners):
+            groups.setdefault(owner.country, []).append(i)
+        best_pts, best_total = -1.0, 0.0
         best_risk: CountryRisk | None = None
+        best_idx: list[int] = []
         facts = []
         saturation = rule.saturation
-        for i, owner in enumerate(owners):
-            risk = self._risk(owner.country)
-            pts = _r(risk.points * min(1.0, owner.share / saturation))
-            facts.append(
-                f"owners[{i}]: {risk.name} ({owner.country}) share {_fmt(owner.share)}, "
-                f"risk {risk.points_text} -> {_fmt(pts)} points"
-            )
+        for code, idx in groups.items():
+            risk = self._risk(code)
+            total = 0.0
+            for i in idx:
+                total += owners[i].share
+            pts = _r(risk.points * min(1.0, total / saturation))
+            if len(idx) == 1:
+                facts.append(
+                    f"owners[{idx[0]}]: {risk.name} ({code}) share {_fmt(total)}, "
+                    f"risk {risk.points_text} -> {_fmt(pts)} points"
+                )
+            else:
+                facts.append(
+                    f"{_named([f'owners[{i}]' for i in idx])}: {risk.name} ({code}) shares added up to "
+                    f"{_fmt(_r(total))}, risk {risk.points_text} -> {_fmt(pts)} points"
+                )
             if pts > best_pts:
-                best_pts, best_i, best_risk = pts, i, risk
-        owner = owners[best_i]
+                best_pts, best_total, best_risk, best_idx = pts, total, risk, idx
         assert best_risk is not None
         values = {
-            "country": owner.country,
+            "country": best_risk.code,
             "country_name": best_risk.name,
-            "share": owner.share,
+            "share": _r(best_total) if len(best_idx) > 1 else best_total,
             "risk": best_risk.points,
             "points": best_pts,
             "lists": best_risk.describe(),
-            "owner": owner.name or f"owners[{best_i}]",
+            "owner": _named([owners[i].name or f"owners[{i}]" for i in best_idx]),
         }
-        return best_pts, self.engine.templates[rule.id].render(values), facts, _dedupe(best_risk.refs()[0])
+        reason = self.engine.templates[rule.id].render(values)
+        return best_pts, reason, _capped(facts), _dedupe(best_risk.refs()[0])
 
     def _exposure_rule(self, rule: ExposureRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
         items: Sequence[Owner | TradePartner | _Item] | None = (
@@ -708,7 +750,7 @@ class _Context:
         if points == 0:
             return None
         values = {"exposure": points, "points": points, "partners": len(items)}
-        return points, self.engine.templates[rule.id].render(values), facts, _dedupe(keyed)
+        return points, self.engine.templates[rule.id].render(values), _capped(facts), _dedupe(keyed)
 
     # -- the condition Context protocol
     def flag(self, name: str) -> bool:
@@ -736,35 +778,60 @@ class _Context:
     def countries_in(self, spec: CountryInSpec, out: Matched) -> bool:
         found = False
         snap = self.snap
-        for code, share in self._countries(spec.field):
-            if share is not None and round(share, PRECISION) < spec.min_share:
+        for field in _COUNTRY_FIELDS if spec.field == "any" else (spec.field,):
+            items = self._countries(field)
+            if field == "operations":
+                items = list(dict.fromkeys(items))  # a repeated country matches no more
+            facts: list[str] = []
+            memberships: list[Membership] = []
+            hits, total = 0, 0.0
+            for i, (code, share) in enumerate(items):
+                matched = snap.matches(spec, code)
+                if not matched:
+                    continue
+                hits += 1
+                where, share_text = field, ""
+                if share is not None:
+                    total += share  # the shares of all matching items count together
+                    where, share_text = f"{field}[{i}]", f" (share {_fmt(share)})"
+                for lst, m in matched:
+                    period = m.period
+                    assert period is not None
+                    cat = f" [{period.category}]" if period.category else ""
+                    facts.append(
+                        f"{where}: {snap.country(code).name} ({code}){share_text} is on {lst.title}{cat} "
+                        f"{_since(period.listed)}"
+                    )
+                    memberships.append(m)
+            if not hits:
                 continue
-            for lst, m in snap.matches(spec, code):
-                period = m.period
-                assert period is not None
-                found = True
-                cat = f" [{period.category}]" if period.category else ""
-                share_text = f" (share {_fmt(share)})" if share is not None else ""
-                out.facts.append(
-                    f"{spec.field}: {snap.country(code).name} ({code}){share_text} is on {lst.title}{cat} "
-                    f"{_since(period.listed)}"
-                )
-                out.memberships.append(m)
+            if field in ("owners", "trade_partners") and spec.min_share > 0:
+                if round(total, PRECISION) < spec.min_share:
+                    continue
+                if hits > 1:
+                    facts.insert(
+                        0,
+                        f"{field} on {', '.join(spec.lists)}: {hits} with shares adding up to "
+                        f"{_fmt(_r(total))} >= {_fmt(spec.min_share)}",
+                    )
+            found = True
+            out.facts.extend(_capped(facts))
+            out.memberships.extend(memberships)
         return found
 
     def products_in(self, spec: ProductInSpec, out: Matched) -> bool:
         lst = self.engine.lists.get(spec.list)
         if lst is None:  # issued by an authority the policy does not apply
             return False
-        found = False
-        for code in self.cp.products or ():
+        facts: list[str] = []
+        for code in dict.fromkeys(self.cp.products or ()):  # a repeated product matches no more
             for entry, m in self.snap.product(lst, code):
                 period = m.period
                 assert period is not None
                 if spec.categories is not None and period.category not in spec.categories:
                     continue
-                found = True
                 cat = f" [{period.category}]" if period.category else ""
-                out.facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{cat}")
+                facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{cat}")
                 out.memberships.append(m)
-        return found
+        out.facts.extend(_capped(facts))
+        return bool(facts)

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from .countries import normalize_country
+from .countries import is_subdivision, normalize_country, parent_country
 from .errors import CountryError
 
 __all__ = [
@@ -211,6 +211,26 @@ class JurisdictionList(_Model):
         if self.coverage == "listed" or as_of < self.history_from:
             return Membership(Status.UNKNOWN, self, None, None)
         return Membership(Status.NOT_LISTED, self, None, None)
+
+    def inherited(self, code: str, as_of: dt.date) -> list[Membership]:
+        """Memberships that apply to ``code`` on ``as_of``, a subdivision inheriting its country's.
+
+        A subdivision never scores below its listed country: when the subdivision and its
+        country are both LISTED, both memberships are returned (the subdivision's first) and
+        callers take the most severe one (highest points; any category a filter accepts).
+        Otherwise the one status that applies is returned alone: the subdivision's own
+        LISTED period, else the country's LISTED period, else UNKNOWN when the subdivision's
+        status is UNKNOWN, else the country's status. For a country, its own status.
+        """
+        own = self.status(code, as_of)
+        if not is_subdivision(code):
+            return [own]
+        parent = self.status(parent_country(code), as_of)
+        if own.status is Status.LISTED:
+            return [own, parent] if parent.status is Status.LISTED else [own]
+        if parent.status is Status.LISTED or own.status is Status.NOT_LISTED:
+            return [parent]
+        return [own]
 
     def product_entries(self, hs_code: str) -> list[Entry]:
         """Entries matching an HS code: either code is a prefix of the other (HS-6 level)."""
