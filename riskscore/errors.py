@@ -140,4 +140,12 @@ class CountryError(RiskscoreError, LookupError):
 
 
 class AsOfError(RiskscoreError, ValueError):
-    """An as-of date is not a ``date`` or a ``YYYY-MM-DD`` string."""
+    """An as-of date is not a ``date`` or a ``YYYY-MM-DD`` string, or names no real day.
+
+    ``code`` is ``bad-date`` (not a date, or not written ``YYYY-MM-DD``) or ``no-such-date``
+    (``2027-02-30``).
+    """
+
+    def __init__(self, message: str, code: str = "bad-date") -> None:
+        super().__init__(message)
+        self.code = code
