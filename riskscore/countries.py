@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import warnings
 from functools import lru_cache
 
 import pycountry
@@ -183,7 +184,8 @@ _AMBIGUOUS: dict[str, tuple[str, ...]] = {
 # ISO 3166-2 codes of territories that ISO 3166-1 also lists as countries ("see also the
 # separate country code element" in ISO 3166-2). Scoring them as their parent would hide a
 # listing of the territory itself, so each maps to its own code (BQ's islands to theirs).
-# Clipperton (FR-CP) has no code of its own and stays a French subdivision.
+# Clipperton (FR-CP) has no code of its own and stays a French subdivision. FR-GF, FR-GP,
+# FR-MQ, FR-RE and FR-YT are the former overseas-region codes, still in pycountry 23.12.
 _TERRITORIES: dict[str, str] = {
     "CN-HK": "HK",
     "CN-MO": "MO",
@@ -194,6 +196,11 @@ _TERRITORIES: dict[str, str] = {
     "FR-973": "GF",
     "FR-974": "RE",
     "FR-976": "YT",
+    "FR-GF": "GF",
+    "FR-GP": "GP",
+    "FR-MQ": "MQ",
+    "FR-RE": "RE",
+    "FR-YT": "YT",
     "FR-BL": "BL",
     "FR-MF": "MF",
     "FR-NC": "NC",
@@ -240,6 +247,12 @@ def _fold(text: str) -> str:
 
 
 def _build_index() -> tuple[dict[str, str], dict[str, str]]:
+    with warnings.catch_warnings():  # pycountry < 24 warns on each missing common_name and gives the name
+        warnings.simplefilter("ignore", UserWarning)
+        return _index()
+
+
+def _index() -> tuple[dict[str, str], dict[str, str]]:
     index: dict[str, str] = {}
     names: dict[str, str] = {}
     for c in pycountry.countries:
