@@ -31,7 +31,13 @@ class DateProblem(ValueError):
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    """A short repr (a long string is cut before ``repr``; an int past Python's digit limit)."""
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:37]) + "..."
+    try:
+        text = repr(value)
+    except ValueError:  # int of more than 4300 digits
+        return "<huge integer>"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
