@@ -155,7 +155,8 @@ CASES: list[Case] = [
     Case("rule file", "float 1.0e+999 (inf)", lambda: load_text("a: 1.0e+999\n", "x"), PE, "bad-number"),
     Case("rule file", ".nan / .inf", lambda: load_text("a: .nan\n", "x"), PE, "bad-number"),
     Case("rule file", "not UTF-8 (Latin-1)", lambda: load_bytes(b"title: caf\xe9\n", "x"), PE, "encoding"),
-    Case("rule file", "NUL byte", lambda: load_text("a: \x00\n", "x"), PE, "yaml-syntax"),
+    Case("rule file", "NUL byte", lambda: load_text("a: \x00\n", "x"), PE, "x:1:4: yaml-syntax"),
+    Case("rule file", "ANSI escape (ESC)", lambda: load_text("a: 1\nb: x\x1b[2J\n", "x"), PE, "x:2:5: yaml-syntax"),
     Case("rule file", "empty file", lambda: load_bytes(b"", "x"), PE, "empty-file"),
     Case("rule file", "comments only", lambda: load_bytes(b"# nothing\n", "x"), PE, "empty-file"),
     Case("rule file", "two YAML documents", lambda: load_text("a: 1\n---\nb: 2\n", "x"), PE, "multi-document"),
@@ -254,6 +255,9 @@ CASES: list[Case] = [
         "trade_partners: the shares sum to 1.1, more than 1",
     ),
     Case("counterparty", "unknown country", cp(incorporation="Narnia"), CE, "incorporation: unknown country 'Narnia'"),
+    Case(
+        "counterparty", "ambiguous country", cp(incorporation="Congo"), CE, "incorporation: ambiguous country 'Congo'"
+    ),
     Case(
         "counterparty",
         "country of 1,000,000 characters",

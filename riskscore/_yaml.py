@@ -54,6 +54,41 @@ _SAFE_TAGS = {
 }
 
 
+# Characters the YAML reader refuses (YAML 1.1 "printable" is the complement; PyYAML's own set).
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what YAML counts as a line break
+
+
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\n``, ``\\x1b``), so an error
+    message stays on one line and cannot drive a terminal, whatever a key or value holds."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _bad_character(text: str, file: str, exc: yaml.YAMLError) -> PolicyError:
+    """The reader's refusal of a control character, located by line and column.
+
+    PyYAML reports a character offset and libyaml a byte offset, over several lines; the
+    first character outside YAML's printable set is the one either refused.
+    """
+    found = _NON_PRINTABLE.search(text)
+    if found is None:
+        return PolicyError(Issue(f"YAML error: {one_line(str(exc))}", file=file, code="yaml-syntax"))
+    pos = found.start()
+    breaks = list(_LINE_BREAK.finditer(text, 0, pos))
+    return PolicyError(
+        Issue(
+            f"control character U+{ord(found.group()):04X} is not allowed in a YAML file",
+            file=file,
+            line=len(breaks) + 1,
+            column=pos - (breaks[-1].end() if breaks else 0) + 1,
+            code="yaml-syntax",
+        )
+    )
+
+
 class _TooDeep(Exception):
     def __init__(self, mark: yaml.Mark) -> None:
         self.mark = mark
@@ -117,13 +152,13 @@ class LocatedData:
         """An :class:`Issue` at ``path`` of this file, with its line, column and key path."""
         where = self.locate(path)
         return Issue(
-            message,
+            one_line(message),
             file=self.file,
             line=where[0] if where else None,
             column=where[1] if where else None,
             key_path=format_path(path),
             code=code,
-            suggestion=suggestion,
+            suggestion=one_line(suggestion) if suggestion else suggestion,
         )
 
     def locate(self, path: PathKey) -> Location | None:
@@ -245,7 +280,7 @@ def format_path(path: PathKey) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{one_line(part)}" if out else one_line(part)
     return out
 
 
@@ -312,8 +347,10 @@ def load_text(text: str, file: str, budget: NodeBudget | None = None) -> Located
                 code="yaml-syntax",
             )
         ) from None
+    except yaml.reader.ReaderError as exc:
+        raise _bad_character(text, file, exc) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(Issue(f"YAML error: {exc}", file=file, code="yaml-syntax")) from None
+        raise PolicyError(Issue(f"YAML error: {one_line(str(exc))}", file=file, code="yaml-syntax")) from None
     finally:
         if loader is not None:
             loader.dispose()

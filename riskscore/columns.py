@@ -108,6 +108,8 @@ def country_numbers(values: Iterable[Any]) -> I32:
     out = np.fromiter(map(COUNTRIES.__getitem__, values), np.int32)
     if (out == _BAD).any():
         bad = [v for v in values if COUNTRIES[v] == _BAD] if isinstance(values, Sequence) else []
+        if bad and isinstance(bad[0], str) and len(bad[0]) <= 100:
+            normalize_country(bad[0])  # raises the precise error: unknown, or ambiguous with its candidates
         raise CountryError(bad[0] if bad else "?")
     return out
 

@@ -95,6 +95,8 @@ def _known_country(value: Any) -> str:
     try:
         return normalize_country(value)
     except CountryError as exc:
+        if exc.candidates:
+            raise _fail("ambiguous_country", str(exc)) from None
         hint = f"; did you mean {exc.suggestion}?" if exc.suggestion else ""
         raise _fail("unknown_country", f"unknown country {value!r}{hint}") from None
 

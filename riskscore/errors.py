@@ -110,15 +110,27 @@ class CounterpartyError(RiskscoreError, ValueError):
 
 
 class CountryError(RiskscoreError, LookupError):
-    """A country or subdivision value is not recognised; never silently defaulted."""
+    """A country or subdivision value is not recognised; never silently defaulted.
 
-    def __init__(self, value: object, suggestion: str | None = None, path: str = "") -> None:
+    ``code`` is ``unknown-country``, or ``ambiguous-country`` for a name that means more
+    than one country (``"Congo"``); ``candidates`` then holds every code it may mean
+    (``("CG", "CD")``) and ``suggestion`` names them all.
+    """
+
+    def __init__(
+        self, value: object, suggestion: str | None = None, path: str = "", candidates: tuple[str, ...] = ()
+    ) -> None:
         self.value = value
         self.suggestion = suggestion
         self.path = path
-        msg = f"unknown country or subdivision {value!r}"
-        if suggestion:
-            msg += f" (did you mean {suggestion!r}?)"
+        self.candidates = candidates
+        self.code = "ambiguous-country" if candidates else "unknown-country"
+        if candidates:
+            msg = f"ambiguous country {value!r}: it may mean {suggestion}; give the code"
+        else:
+            msg = f"unknown country or subdivision {value!r}"
+            if suggestion:
+                msg += f" (did you mean {suggestion!r}?)"
         if path:
             msg = f"{path}: {msg}"
         super().__init__(msg)
@@ -128,4 +140,12 @@ class CountryError(RiskscoreError, LookupError):
 
 
 class AsOfError(RiskscoreError, ValueError):
-    """An as-of date is not a ``date`` or a ``YYYY-MM-DD`` string."""
+    """An as-of date is not a ``date`` or a ``YYYY-MM-DD`` string, or names no real day.
+
+    ``code`` is ``bad-date`` (not a date, or not written ``YYYY-MM-DD``) or ``no-such-date``
+    (``2027-02-30``).
+    """
+
+    def __init__(self, message: str, code: str = "bad-date") -> None:
+        super().__init__(message)
+        self.code = code

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from ._dates import FileDate
 from .countries import is_subdivision, normalize_country, parent_country
 from .errors import CountryError
 
@@ -51,14 +52,14 @@ class ListSource(_Model):
     id: Slug = Field(description="Identifier events use to cite this source.")
     title: str = Field(min_length=1, description="Title of the document or page.")
     url: str | None = Field(default=None, description="Where to read it.")
-    published: dt.date | None = Field(default=None, description="Publication date, if known.")
+    published: FileDate | None = Field(default=None, description="Publication date, if known.")
     note: str | None = Field(default=None, description="What the source supports, or caveats.")
 
 
 class Event(_Model):
     """A listing or delisting, dated and cited."""
 
-    date: dt.date = Field(description="Date the change took effect (or was published).")
+    date: FileDate = Field(description="Date the change took effect (or was published).")
     source: Slug = Field(description="Id of a source in the list's `sources`.")
     confidence: Confidence = Field(
         default="confirmed",
@@ -123,9 +124,9 @@ class JurisdictionList(_Model):
     )
     description: str | None = None
     sources: list[ListSource] = Field(min_length=1)
-    reviewed: dt.date = Field(description="When the list was last checked against its sources.")
+    reviewed: FileDate = Field(description="When the list was last checked against its sources.")
     review_interval_days: int = Field(gt=0, le=3660, description="Results past reviewed + interval warn.")
-    history_from: dt.date = Field(
+    history_from: FileDate = Field(
         description="From this date the history is complete; earlier, non-members are UNKNOWN."
     )
     coverage: Literal["all", "listed"] = Field(

@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import conditions as cond
+from ._dates import DateProblem, parse_date
 from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
 from .batch import BatchResult, score_many
 from .columns import Columns, fast_record
@@ -66,19 +67,23 @@ def default_policy_path() -> Path:
 
 
 def parse_as_of(as_of: date | str | None) -> date:
-    """``None`` -> today; a ``date``; or a ``YYYY-MM-DD`` string. Anything else raises AsOfError."""
+    """``None`` -> today; a ``date``; or a ``YYYY-MM-DD`` string. Anything else raises AsOfError.
+
+    Exactly ``YYYY-MM-DD`` on every Python (``2026-W27-3`` is refused), and a day that does
+    not exist (``2027-02-30``) is refused with code ``no-such-date``.
+    """
     if as_of is None:
         return date.today()
     if isinstance(as_of, datetime):
         return as_of.date()
     if isinstance(as_of, date):
         return as_of
-    if isinstance(as_of, str) and len(as_of) == 10:
+    if isinstance(as_of, str):
         try:
-            return date.fromisoformat(as_of)
-        except ValueError:
-            pass
-    raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {as_of!r}")
+            return parse_date(as_of)
+        except DateProblem as exc:
+            raise AsOfError(f"as_of: {exc}", exc.code) from None
+    raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {type(as_of).__name__}")
 
 
 @functools.cache

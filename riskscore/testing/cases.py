@@ -37,6 +37,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .._dates import FileDate
 from .._yaml import LocatedData, PathKey, load_file
 from ..counterparty import Counterparty, Owner, TradePartner, parse_counterparty
 from ..errors import CounterpartyError, Issue, PolicyError
@@ -159,7 +160,7 @@ class Case(_Model):
     patch: dict[str, Any] = Field(
         default_factory=dict, description="Top-level fields replaced on the counterparty (e.g. {pep: true})."
     )
-    as_of: date | None = Field(default=None, description="Scoring date; default: the file's as_of.")
+    as_of: FileDate | None = Field(default=None, description="Scoring date; default: the file's as_of.")
     expect: Expect
 
     @model_validator(mode="before")
@@ -178,7 +179,7 @@ class CaseFile(_Model):
         description="Policy file or folder, relative to this file; default: the bundled policy. "
         "`riskscore test --policy` replaces it.",
     )
-    as_of: date | None = Field(default=None, description="Default scoring date of the cases (default: today).")
+    as_of: FileDate | None = Field(default=None, description="Default scoring date of the cases (default: today).")
     fixtures: list[str] = Field(default_factory=list, description="Fixture files, relative to this file.")
     counterparties: dict[str, Counterparty] = Field(
         default_factory=dict, description="Named counterparties cases may refer to (the id defaults to the name)."
