@@ -23,7 +23,8 @@ guidelines:
     Every override must explain itself: a rationale of at least four words and twenty
     characters that is not a placeholder such as "TODO".
 
-Other checks: ``unreachable-tier`` (warning) for a tier no score can land in,
+Other checks: ``undeclared-attribute`` (warning) for an attribute read by a policy that
+declares no ``attributes`` (see :mod:`riskscore.attributes`), ``unreachable-tier`` (warning) for a tier no score can land in,
 ``dead-rule`` / ``dead-override`` (warning) for what can never fire, and
 ``unused-suppression`` (warning) for a suppression that matched nothing.
 """
@@ -37,6 +38,7 @@ from typing import Any, Literal
 
 from . import conditions as cond
 from ._yaml import LocatedData, PathKey, load_file
+from .attributes import reads
 from .policy import Policy
 from .policy_model import ConditionRule, CountryRiskRule, LintSuppression, Rule
 from .testing.coverage import never_fires
@@ -327,7 +329,24 @@ class _Linter:
                     ("overrides", oi),
                 )
 
+    def undeclared_attributes(self) -> None:
+        if self.m.attributes is not None:
+            return
+        first: dict[str, PathKey] = {}
+        for path, name in reads(self.m):
+            first.setdefault(name, path)
+        for name, path in first.items():
+            self.add(
+                "undeclared-attribute",
+                "warning",
+                name,
+                f"the policy reads attribute {name!r} but declares no `attributes`: its type is not checked, "
+                "so a value of the wrong type or a typo silently makes conditions false",
+                path,
+            )
+
     def run(self) -> LintReport:
+        self.undeclared_attributes()
         self.dominant_factor()
         self.tiers_reachable()
         self.statutory()
