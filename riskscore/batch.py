@@ -458,9 +458,9 @@ class _Env:
                 return self.attribute_missing(c.missing.attribute)
             return np.array(self.missing(c.missing), np.bool_)
         if isinstance(c, cond.In):
-            return self._per_value(c.attribute, cond.set_matcher(c.in_[1]))
+            return self._per_value(c.attribute, cond.SetMatcher(c.in_[1]))
         if isinstance(c, cond.Prefix):
-            match = cond.prefix_matcher(c.prefixes)
+            match = cond.PrefixMatcher(c.prefixes)
             return self._per_value(c.attribute, lambda v: match(v) is not None)
         if isinstance(c, cond.CountryIn):
             return self._country_in(c.country_in)

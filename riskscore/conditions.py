@@ -62,8 +62,8 @@ __all__ = [
     "Operand",
     "compare",
     "compile_condition",
-    "prefix_matcher",
-    "set_matcher",
+    "PrefixMatcher",
+    "SetMatcher",
 ]
 
 PRECISION = 9
@@ -500,32 +500,36 @@ def _set_key(value: Any) -> tuple[str, Any]:
     return ("s", value)
 
 
-def set_matcher(values: tuple[Any, ...]) -> Callable[[Any], bool]:
+class SetMatcher:  # a class, not a closure, so compiled policies pickle
     """``value in values`` as ``in`` decides it: typed (``True`` is not ``1``), numbers rounded."""
-    keys = frozenset(_set_key(v) for v in values)
 
-    def match(value: Any) -> bool:
-        return value is not None and isinstance(value, (str, int, float)) and _set_key(value) in keys
+    __slots__ = ("keys",)
 
-    return match
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.keys = frozenset(_set_key(v) for v in values)
+
+    def __call__(self, value: Any) -> bool:
+        return value is not None and isinstance(value, (str, int, float)) and _set_key(value) in self.keys
 
 
-def prefix_matcher(prefixes: tuple[str, ...]) -> Callable[[Any], str | None]:
+class PrefixMatcher:  # a class, not a closure, so compiled policies pickle
     """The prefix a string starts with (the shortest), else None; one set lookup per prefix length."""
-    by_length = sorted({len(p) for p in prefixes})
-    wanted = frozenset(prefixes)
 
-    def match(value: Any) -> str | None:
+    __slots__ = ("lengths", "wanted")
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.lengths = sorted({len(p) for p in prefixes})
+        self.wanted = frozenset(prefixes)
+
+    def __call__(self, value: Any) -> str | None:
         if not isinstance(value, str):
             return None
-        for n in by_length:
+        for n in self.lengths:
             if n > len(value):
                 return None
-            if value[:n] in wanted:
+            if value[:n] in self.wanted:
                 return value[:n]
         return None
-
-    return match
 
 
 class _Compare(Node):
@@ -547,7 +551,7 @@ class _In(Node):
     __slots__ = ("match", "name")
 
     def __init__(self, name: str, values: tuple[Any, ...]) -> None:
-        self.name, self.match = name, set_matcher(values)
+        self.name, self.match = name, SetMatcher(values)
 
     def test(self, ctx: Context, out: Matched) -> bool:
         value = ctx.attribute(self.name)
@@ -561,7 +565,7 @@ class _Prefix(Node):
     __slots__ = ("match", "name")
 
     def __init__(self, name: str, prefixes: tuple[str, ...]) -> None:
-        self.name, self.match = name, prefix_matcher(prefixes)
+        self.name, self.match = name, PrefixMatcher(prefixes)
 
     def test(self, ctx: Context, out: Matched) -> bool:
         value = ctx.attribute(self.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ def assert_same(policy: riskscore.Policy, records: list[dict[str, Any]]) -> None
             r for r in batch.rule_ids if r in fired
         ]
         assert np.allclose(batch.factors[i], [row.factors[f] for f in batch.factor_ids], rtol=0, atol=0)
+        assert batch[i].contributions == row.contributions  # the columns keep the attributes for explanations
 
 
 # ---------------------------------------------------------------- counterparties breaking the declaration
@@ -143,6 +145,15 @@ def test_columns_given_directly_are_checked_against_the_declaration(tmp_path: Pa
     batch = policy.score_many(cols, as_of=AS_OF, errors="collect")
     assert [(e.index, issues(e)) for e in batch.errors] == [(1, [("attributes.nace", "attribute-type")])]
     assert batch[0].score == policy.score(cp(), as_of=AS_OF).score
+
+
+def test_a_declaring_policy_pickles_and_scores_the_same(tmp_path: Path) -> None:
+    policy = load(tmp_path)
+    clone = pickle.loads(pickle.dumps(policy))
+    record = cp(nace="92.1", mcc="7995")
+    assert clone.score(record, as_of=AS_OF) == policy.score(record, as_of=AS_OF)
+    with pytest.raises(CounterpartyError):
+        clone.score(cp(nace="9200"), as_of=AS_OF)
 
 
 def test_undeclared_attributes_of_a_counterparty_are_accepted(tmp_path: Path) -> None:
@@ -308,7 +319,7 @@ def test_property_both_paths_agree_on_generated_attributes(declared_policy: risk
 
 
 def test_prefix_cost_is_one_lookup_per_prefix_length() -> None:
-    from riskscore.conditions import prefix_matcher
+    from riskscore.conditions import PrefixMatcher
 
     seen: list[str] = []
 
@@ -317,7 +328,7 @@ def test_prefix_cost_is_one_lookup_per_prefix_length() -> None:
             seen.append("slice")
             return str.__getitem__(self, key)
 
-    match = prefix_matcher(tuple(f"{i:04d}" for i in range(1000)) + ("9",))
+    match = PrefixMatcher(tuple(f"{i:04d}" for i in range(1000)) + ("9",))
     assert match(Probe("99999")) == "9" and match(Probe("01234")) == "0123"
     assert len(seen) <= 2 * 2 + 1  # two distinct lengths, not 1001 prefixes
 
