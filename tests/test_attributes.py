@@ -274,6 +274,22 @@ def test_in_prefix_missing_and_missing_points_score_the_same_in_both_paths(tmp_p
     assert fired[4]["gambling"] == 35 and fired[4]["no_mcc"] == 15
 
 
+def test_overrides_on_attributes_agree_in_both_paths(tmp_path: Path) -> None:
+    text = policy_text() + (
+        "overrides:\n"
+        "  - {id: gamble, when: {prefix: [{attribute: nace}, ['92']]}, action: floor, tier: high, rationale: r}\n"
+        "  - {id: no_nace, when: {missing: {attribute: nace}}, action: add, points: 7, rationale: r}\n"
+        "  - {id: cash, when: {all: [{eq: [{attribute: cash_intensive}, true]}, {in: [{attribute: turnover}, [1, 2.5]]}]},"
+        " action: prohibit, rationale: r}\n"
+    )
+    policy = riskscore.load_policy(write_policy(tmp_path, policy=text))
+    records = [cp(nace="92.1"), cp(), cp(nace="A", cash_intensive=True, turnover=2.5), cp(nace="A", turnover=1.0)]
+    assert_same(policy, records)
+    rows, batch = both(policy, records)
+    assert [[o.override_id for o in r.overrides] for r in rows] == [["gamble"], ["no_nace"], ["cash"], []]
+    assert batch.overrides.tolist() == [[True, False, False], [False, True, False], [False, False, True], [False] * 3]
+
+
 def test_missing_points_never_lower_a_rule_that_holds(tmp_path: Path) -> None:
     rule = one_rule("{any: [{flag: pep}, {eq: [{attribute: nace}, K]}]}").replace("points: 50", "points: 20")
     policy = load(tmp_path, rules=rule)
