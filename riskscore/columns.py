@@ -38,7 +38,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .counterparty import MAX_ITEMS, SHARE_TOLERANCE, Counterparty, Owner, TradePartner, parse_counterparty
+from .counterparty import (
+    MAX_ATTRIBUTE_KEY,
+    MAX_ATTRIBUTES,
+    MAX_INT,
+    MAX_ITEMS,
+    MAX_TEXT,
+    SHARE_TOLERANCE,
+    Counterparty,
+    Owner,
+    TradePartner,
+    parse_counterparty,
+)
 from .countries import known_countries, normalize_country
 from .errors import CounterpartyError, CountryError
 
@@ -520,7 +531,36 @@ def _codes(recs: _Keys, key: str, registry: _Registry) -> Ragged:
     return Ragged(values, offsets, missing)
 
 
-def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
+_ATTRIBUTE_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _fast_attributes(raw: list[dict[str, Any]], keep: Collection[str] | None) -> dict[str, Obj]:
+    """Attribute columns of plain dicts the validator would accept unchanged; raises _Slow otherwise."""
+    if not any(raw):
+        return {}
+    for attrs in raw:
+        if len(attrs) > MAX_ATTRIBUTES:
+            raise _Slow
+        for key, value in attrs.items():
+            kind = type(value)
+            if type(key) is not str or not 0 < len(key) <= MAX_ATTRIBUTE_KEY or key != key.strip():
+                raise _Slow
+            if kind not in _ATTRIBUTE_TYPES:
+                raise _Slow
+            if kind is str and (len(value) > MAX_TEXT or value != value.strip()):
+                raise _Slow
+            if (kind is int and abs(value) > MAX_INT) or (kind is float and not math.isfinite(value)):
+                raise _Slow
+    names = keep if keep is not None else dict.fromkeys(k for attrs in raw for k in attrs)
+    out: dict[str, Obj] = {}
+    for key in names:
+        column = _nones(len(raw))
+        column[:] = [attrs.get(key) for attrs in raw]
+        out[key] = column
+    return out
+
+
+def _fast_dicts(recs: list[dict[str, Any]], keep: Collection[str] | None = None) -> Columns:
     """Columns from plain dicts of the usual JSON types; raises _Slow on anything else."""
     keys = _Keys(recs)
     ids = keys.need("id")
@@ -546,8 +586,7 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
     _check_types(hit, {bool})
     attributes = keys.get("attributes", {})
     _check_types(attributes, {dict})
-    if any(attributes):
-        raise _Slow  # custom attributes: the validator's own checks decide
+    attribute_columns = _fast_attributes(attributes, keep)
     keys.check_no_other_keys()
     return Columns(
         ids,
@@ -559,6 +598,7 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
         np.array(pep, np.bool_),
         np.array(hit, np.bool_),
         owner_names,
+        attribute_columns,
     )
 
 
@@ -624,7 +664,7 @@ def build_columns(
         types = set(map(type, chunk))
         if types == {dict}:
             try:
-                parts.append(_fast_dicts(chunk))  # type: ignore[arg-type]
+                parts.append(_fast_dicts(chunk, attributes))  # type: ignore[arg-type]
                 rows.append(np.arange(lo, hi, dtype=np.int64))
                 return
             except _Slow:

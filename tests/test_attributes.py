@@ -305,7 +305,7 @@ VALUES = {
     "cash_intensive": st.booleans(),
     "nace": CODES,
     "mcc": st.sampled_from(["7995", "6051", "5411", "", "79951"]),
-    "segment": st.sampled_from(["retail", "corporate"]),
+    "segment": st.sampled_from(["retail", "corporate", " retail"]),  # stripped by the validator
     "turnover": st.one_of(st.integers(-5, 50), st.floats(-5, 50, allow_nan=False), st.sampled_from([10, 10.0])),
 }
 BAD = st.sampled_from([("cash_intensive", "no"), ("nace", 46.9), ("turnover", False), ("segment", "x"), ("mcc", 1)])
