@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from . import conditions as cond
 from ._yaml import LocatedData, PathKey, load_file
-from .attributes import reads
+from .attributes import attribute_gaps, reads
 from .policy import Policy
 from .policy_model import ConditionRule, CountryRiskRule, LintSuppression, Rule
 from .testing.coverage import never_fires
@@ -113,6 +113,7 @@ class _Linter:
         self.max_weight = self.cfg.max_factor_weight if max_factor_weight is None else max_factor_weight
         self.tiers = sorted(self.m.tiers, key=lambda t: t.min)
         self.dead = never_fires(policy)
+        self.gaps = attribute_gaps(self.m)
         self.out: list[Finding] = []
 
     def add(self, fid: str, severity: Severity, subject: str, message: str, path: PathKey) -> None:
@@ -134,8 +135,8 @@ class _Linter:
     def _rule_max(self, rule: Rule) -> float:
         if rule.id in self.dead:
             return 0.0
-        if isinstance(rule, ConditionRule):
-            return rule.points
+        if isinstance(rule, ConditionRule):  # an absent declared attribute scores its missing_points
+            return max([rule.points, *(pts for _, pts in self.gaps.get(rule.id, ()))])
         extra = [getattr(rule, "missing_points", None), getattr(rule, "empty_points", None)]
         return float(max([self._max_risk(), *(float(x) for x in extra if x is not None)]))
 

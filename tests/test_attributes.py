@@ -380,3 +380,16 @@ def test_without_declarations_the_new_operators_work_untyped_per_row(tmp_path: P
     assert fired == [True, True, False, False, True, False, False]
     batch = policy.score_many(recs, as_of=AS_OF)
     assert batch.mode == "per-row" and batch.fired[:, batch.rule_ids.index("r")].tolist() == fired
+
+
+def test_the_lint_counts_missing_points_towards_the_reachable_scores(tmp_path: Path) -> None:
+    declared = "attributes:\n  sector: {type: string, missing_points: 100}\n"
+    rules = one_rule("{eq: [{attribute: sector}, casino]}").replace("points: 50", "points: 1")
+    policy = TEST_POLICY.replace("category_points: {severe: 100}", "category_points: {severe: 40}")
+    policy = policy.replace("weight: 0.5", "weight: 0.4").replace("tiers:", CUSTOM.replace("RULES\n", rules), 1)
+    policy = policy.replace("country_risk:", declared + "country_risk:")
+    # geo 0.4 x 40 + partners 0.4 x 40 + custom 0.2 x 100 = 52 without overrides: 'prohibited' (75) stays
+    # unreachable, but 'high' (40) is reachable only through the missing sector's 100 points
+    path = write_policy(tmp_path, policy=policy.replace("min: 40", "min: 50"))
+    found = {f.subject for f in lint_policy(riskscore.load_policy(path)).findings if "tier" in f.id}
+    assert "high" not in found and "prohibited" in found
