@@ -1,7 +1,7 @@
 """Hostile inputs, each refused with a RiskscoreError: the table in SECURITY.md.
 
 ``python fuzz/hostile.py`` prints a Markdown table (input, how it was refused, time to
-refuse); ``tests/test_hardening.py`` runs the same cases with a time limit each.
+refuse); ``tests/test_hardening.py`` runs the same cases with a bound on the calls each makes.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -55,6 +57,23 @@ def with_override_condition(when: str) -> bytes:
     """The small fuzzing policy with one more override whose condition is ``when``."""
     extra = f"  - {{id: hostile, action: add, points: 1, rationale: r, when: {when}}}\n"
     return SMALL_POLICY.replace("overrides:\n", "overrides:\n" + extra, 1).encode()
+
+
+def in_lists_folder(hostile: Callable[[Path], object]) -> Callable[[], object]:
+    """Load the small policy over a copy of its lists folder to which ``hostile`` adds something."""
+
+    def run() -> object:
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copytree(HERE / "root" / "lists", Path(tmp) / "lists")
+            hostile(Path(tmp) / "lists")
+            return load_policy_bytes(SMALL_POLICY.encode(), root=Path(tmp) / "default")
+
+    return run
+
+
+def many_files(folder: Path) -> None:
+    for i in range(201):
+        (folder / f"extra_{i:03}.yaml").write_bytes(b"")
 
 
 def nested(depth: int) -> Any:
@@ -158,6 +177,23 @@ CASES: list[Case] = [
         ),
         PE,
         "missing-list",
+    ),
+    Case(
+        "rule file",
+        "a FIFO named *.yaml in a lists folder",
+        in_lists_folder(lambda d: os.mkfifo(d / "pipe.yaml")),
+        PE,
+        "not-a-file",
+    ),
+    Case(
+        "rule file",
+        "a link to /dev/null in a lists folder",
+        in_lists_folder(lambda d: (d / "null.yaml").symlink_to("/dev/null")),
+        PE,
+        "not-a-file",
+    ),
+    Case(
+        "rule file", "201 list files in a lists folder", in_lists_folder(many_files), PE, "MAX_POLICY_FILES", limit=5.0
     ),
     Case("rule file", "policy that is a list", lambda: load_policy_bytes(b"[1, 2]\n", root=FUZZ_ROOT), PE, "dict"),
     # ---------------------------------------------------------------- conditions

@@ -59,20 +59,32 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
+class _TooMany(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
 class _DepthLimited(Composer):
-    """PyYAML's composer, refusing deep nesting before it exhausts the stack.
+    """PyYAML's composer, refusing deep nesting and too many nodes while it composes.
 
     The composer recurses once per nesting level, so a file of 10,000 ``[`` would exhaust
-    the Python stack before any later check ran.
+    the Python stack before any later check ran; and a 5 MB file of ``- 1`` lines would be
+    composed whole (seconds of work) before the builder's node count saw it. Composed nodes
+    never outnumber built ones (an alias is composed once, built once per use), so this
+    refuses nothing the builder would accept.
     """
 
     _depth = 0
+    _composed = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
+        self._composed += 1
         try:
             if self._depth > MAX_DEPTH + 1:
                 raise _TooDeep(self.peek_event().start_mark)  # type: ignore[attr-defined]
+            if self._composed > MAX_NODES:
+                raise _TooMany(self.peek_event().start_mark)  # type: ignore[attr-defined]
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -124,9 +136,23 @@ class LocatedData:
             path = path[:-1]
 
 
+class NodeBudget:
+    """A node count shared by several documents, so that a policy and its lists are bounded together.
+
+    :func:`load_text` counts every node it builds against the budget as well as against the
+    per-document :data:`MAX_NODES`; past ``limit`` it raises ``too-large`` naming ``what``.
+    """
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        self.what = what
+        self.used = 0
+
+
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, budget: NodeBudget | None = None) -> None:
         self.file = file
+        self.budget = budget
         self.locations: dict[PathKey, Location] = {}
         self.count = 0
         self.chars = 0
@@ -148,6 +174,11 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)", "too-large", path)
+        if self.budget is not None:
+            self.budget.used += 1
+            if self.budget.used > self.budget.limit:
+                message = f"{self.budget.what} expand to more than {self.budget.limit} YAML nodes, the limit"
+                raise self.fail(node, message, "too-large", path)
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", "too-deep", path)
         if node.tag not in _SAFE_TAGS:
@@ -218,8 +249,14 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-def load_text(text: str, file: str) -> LocatedData:
-    """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem."""
+_LIBYAML_DEPTH = "maximum nesting depth"
+
+
+def load_text(text: str, file: str, budget: NodeBudget | None = None) -> LocatedData:
+    """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem.
+
+    ``budget``, if given, is charged with every node built (see :class:`NodeBudget`).
+    """
     if len(text) > MAX_FILE_BYTES:
         raise PolicyError(
             Issue(f"text is {len(text)} characters; the limit is {MAX_FILE_BYTES}", file=file, code="too-large")
@@ -242,8 +279,30 @@ def load_text(text: str, file: str) -> LocatedData:
                 code="too-deep",
             )
         ) from None
+    except _TooMany as exc:
+        raise PolicyError(
+            Issue(
+                f"document has more than {MAX_NODES} nodes",
+                file=file,
+                line=exc.mark.line + 1,
+                column=exc.mark.column + 1,
+                code="too-large",
+            )
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if _LIBYAML_DEPTH in str(exc.problem or ""):
+            # PyYAML 6.0.2+ bundles a libyaml that stops flow nesting past 1,000 levels itself,
+            # before our own composer count sees it: the same refusal, so the same code.
+            raise PolicyError(
+                Issue(
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                    code="too-deep",
+                )
+            ) from None
         raise PolicyError(
             Issue(
                 f"YAML syntax error: {exc.problem or exc}",
@@ -262,12 +321,12 @@ def load_text(text: str, file: str) -> LocatedData:
         raise PolicyError(Issue("file is empty", file=file, code="empty-file"))
     if len(nodes) > 1:
         raise PolicyError(Issue("file holds more than one YAML document", file=file, code="multi-document"))
-    builder = _Builder(file)
+    builder = _Builder(file, budget)
     data = builder.build(nodes[0], (), 0)
     return LocatedData(data, builder.locations, file)
 
 
-def load_bytes(raw: bytes, file: str) -> LocatedData:
+def load_bytes(raw: bytes, file: str, budget: NodeBudget | None = None) -> LocatedData:
     """Parse YAML bytes: at most :data:`MAX_FILE_BYTES`, UTF-8 (a leading BOM is allowed)."""
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyError(Issue(f"file is over {MAX_FILE_BYTES} bytes, the limit", file=file, code="too-large"))
@@ -277,7 +336,7 @@ def load_bytes(raw: bytes, file: str) -> LocatedData:
         raise PolicyError(
             Issue(f"file is not valid UTF-8 (byte offset {exc.start})", file=file, code="encoding")
         ) from None
-    return load_text(text, file)
+    return load_text(text, file, budget)
 
 
 def load_file(path: Path) -> LocatedData:

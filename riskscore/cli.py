@@ -2,7 +2,7 @@
 
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
-    riskscore validate [PATH] [--no-lint] [--strict] [--max-factor-weight W]
+    riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
     riskscore schema [policy|list|tests]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
     riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
@@ -270,6 +270,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    as_of = parse_as_of(args.as_of)
     policy = load_policy(args.path)
     lists = policy.lists
     sys.stdout.write(
@@ -281,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 0
     from .lint import lint_policy
 
-    report = lint_policy(policy, max_factor_weight=args.max_factor_weight)
+    report = lint_policy(policy, max_factor_weight=args.max_factor_weight, as_of=as_of)
     sys.stdout.write(report.render())
     return report.exit_code(strict=args.strict)
 
@@ -367,7 +368,10 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate a policy and its lists")
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")
     v.add_argument("--no-lint", action="store_true", help="only the schema and reference checks")
-    v.add_argument("--strict", action="store_true", help="fail on lint warnings too")
+    v.add_argument("--strict", action="store_true", help="fail on lint warnings too (a stale list, for one)")
+    v.add_argument(
+        "--as-of", default=None, help="date the staleness of lists is checked on, YYYY-MM-DD (default: today)"
+    )
     v.add_argument(
         "--max-factor-weight",
         type=_number(float, 0, 1, low_open=True),

@@ -27,19 +27,35 @@ Other checks: ``undeclared-attribute`` (warning) for an attribute read by a poli
 declares no ``attributes`` (see :mod:`riskscore.attributes`), ``unreachable-tier`` (warning) for a tier no score can land in,
 ``dead-rule`` / ``dead-override`` (warning) for what can never fire, and
 ``unused-suppression`` (warning) for a suppression that matched nothing.
+
+Checks of the data behind the weights:
+
+``unknown-category`` (error)
+    A ``category_points`` key that no period of the list carries: a typo there silently
+    scores the list's categorised countries with the plain ``points``.
+``future-review`` (error)
+    A list ``reviewed`` after today (the real date, not the as-of date): it would hide every
+    staleness warning until then. Located at the list file's ``reviewed``.
+``stale-list`` (warning)
+    A list the policy uses is past its review horizon (``reviewed + review_interval_days``)
+    on the as-of date (default today), so every score on that date warns;
+    ``riskscore validate --strict [--as-of D]`` fails on it.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any, Literal
 
 from . import conditions as cond
-from ._yaml import LocatedData, PathKey, load_file
+from ._yaml import LocatedData, PathKey
 from .attributes import attribute_gaps, reads
-from .policy import Policy
+from .errors import PolicyError
+from .policy import Policy, parse_as_of, read_policy_file
 from .policy_model import ConditionRule, CountryRiskRule, LintSuppression, Rule
 from .testing.coverage import never_fires
 
@@ -106,8 +122,11 @@ class LintReport:
 
 
 class _Linter:
-    def __init__(self, policy: Policy, located: LocatedData, max_factor_weight: float | None) -> None:
+    def __init__(
+        self, policy: Policy, located: LocatedData, max_factor_weight: float | None, as_of: date, today: date
+    ) -> None:
         self.policy, self.located = policy, located
+        self.as_of, self.today = as_of, today
         self.m = policy.model
         self.cfg = self.m.lint
         self.max_weight = self.cfg.max_factor_weight if max_factor_weight is None else max_factor_weight
@@ -116,9 +135,26 @@ class _Linter:
         self.gaps = attribute_gaps(self.m)
         self.out: list[Finding] = []
 
-    def add(self, fid: str, severity: Severity, subject: str, message: str, path: PathKey) -> None:
-        loc = self.located.locate(path)
-        self.out.append(Finding(fid, severity, subject, message, self.located.file, *(loc if loc else (None, None))))
+    def add(
+        self,
+        fid: str,
+        severity: Severity,
+        subject: str,
+        message: str,
+        path: PathKey,
+        in_file: LocatedData | None = None,
+    ) -> None:
+        located = in_file or self.located
+        loc = located.locate(path)
+        self.out.append(Finding(fid, severity, subject, message, located.file, *(loc if loc else (None, None))))
+
+    def _list_file(self, list_id: str) -> LocatedData | None:
+        """The list's file, read again to locate a finding in it (None: not locatable)."""
+        path = self.policy.list_files.get(list_id)
+        try:
+            return read_policy_file(path) if path is not None else None
+        except PolicyError:  # changed on disk since the policy was loaded
+            return None
 
     # -------------------------------------------------------------- bounds
     def _max_risk(self) -> float:
@@ -346,8 +382,54 @@ class _Linter:
                 path,
             )
 
+    def categories(self) -> None:
+        for i, lp in enumerate(self.m.country_risk.lists):
+            lst = self.policy.lists.get(lp.list)
+            if lst is None or not lp.category_points:
+                continue
+            carried = sorted({p.category for e in lst.entries for p in e.periods if p.category is not None})
+            for key in lp.category_points:
+                if key in carried:
+                    continue
+                close = difflib.get_close_matches(key, carried, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.add(
+                    "unknown-category",
+                    "error",
+                    f"{lp.list}:{key}",
+                    f"no period of list {lp.list!r} carries category {key!r}{hint}; its categories are "
+                    f"{', '.join(map(repr, carried)) or 'none'}, so a typo here scores them {lp.points:g} points",
+                    ("country_risk", "lists", i, "category_points", key),
+                )
+
+    def list_dates(self) -> None:
+        used = {lst.id for lst in self.policy._engine.applied_lists}
+        for list_id, lst in sorted(self.policy.lists.items()):
+            if lst.reviewed > self.today:
+                self.add(
+                    "future-review",
+                    "error",
+                    list_id,
+                    f"list {list_id!r} says it was reviewed on {lst.reviewed}, after today ({self.today}); "
+                    f"that hides its staleness warnings until {lst.review_horizon}",
+                    ("reviewed",),
+                    self._list_file(list_id),
+                )
+            if list_id in used and self.as_of > lst.review_horizon:
+                self.add(
+                    "stale-list",
+                    "warning",
+                    list_id,
+                    f"list {list_id!r} was last reviewed on {lst.reviewed} and was due for review on "
+                    f"{lst.review_horizon}: every score as of {self.as_of} warns that it may be out of date",
+                    ("reviewed",),
+                    self._list_file(list_id),
+                )
+
     def run(self) -> LintReport:
         self.undeclared_attributes()
+        self.categories()
+        self.list_dates()
         self.dominant_factor()
         self.tiers_reachable()
         self.statutory()
@@ -411,7 +493,18 @@ def _implied(c: Any, list_id: str, field: str, cats: set[str | None]) -> bool | 
     return True
 
 
-def lint_policy(policy: Policy, *, max_factor_weight: float | None = None) -> LintReport:
-    """Lint a loaded policy; ``max_factor_weight`` replaces the policy's ``lint.max_factor_weight``."""
-    located = load_file(policy.path)
-    return _Linter(policy, located, max_factor_weight).run()
+def lint_policy(
+    policy: Policy,
+    *,
+    max_factor_weight: float | None = None,
+    as_of: date | str | None = None,
+    today: date | None = None,
+) -> LintReport:
+    """Lint a loaded policy; ``max_factor_weight`` replaces the policy's ``lint.max_factor_weight``.
+
+    ``as_of`` (a date or ``YYYY-MM-DD``; default today) is the date the ``stale-list`` check
+    looks at; ``today`` (default: the system date) is what ``future-review`` compares with.
+    """
+    located = read_policy_file(policy.path)
+    now = today or date.today()
+    return _Linter(policy, located, max_factor_weight, parse_as_of(as_of if as_of is not None else now), now).run()

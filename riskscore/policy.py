@@ -7,17 +7,22 @@ Everything is loaded first, then linked and checked; every problem found is repo
 from __future__ import annotations
 
 import difflib
+import errno
+import functools
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
+from types import GenericAlias
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from . import conditions as cond
-from ._yaml import LocatedData, PathKey, load_bytes, load_file
+from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
 from .attributes import declaration_issues
 from .batch import BatchResult, score_many
 from .columns import Columns, fast_record
@@ -28,10 +33,29 @@ from .lists import JurisdictionList, PathErrors
 from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, ConditionRule, PolicyModel
 from .result import Result
 
-__all__ = ["Policy", "default_policy_path", "load_policy", "load_policy_bytes", "parse_as_of"]
+__all__ = [
+    "MAX_POLICY_BYTES",
+    "MAX_POLICY_FILES",
+    "MAX_POLICY_NODES",
+    "Policy",
+    "default_policy_path",
+    "load_policy",
+    "load_policy_bytes",
+    "parse_as_of",
+]
 
 M = TypeVar("M", bound=BaseModel)
 _HERE = Path(__file__).resolve().parent
+
+MAX_POLICY_FILES = 200
+"""Most list files one policy may load (the bundled policy loads 15)."""
+MAX_POLICY_BYTES = 16 * 1024 * 1024
+"""Most bytes a policy file and its list files may hold together (the bundled ones: about 120 KB)."""
+MAX_POLICY_NODES = 150_000
+"""Most YAML nodes a policy file and its list files may expand to together (the bundled ones: 3,330)."""
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)  # a FIFO must not block
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"))
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP)
 
 
 def default_policy_path() -> Path:
@@ -58,7 +82,8 @@ def parse_as_of(as_of: date | str | None) -> date:
     raise AsOfError(f"as_of must be a date or 'YYYY-MM-DD', got {as_of!r}")
 
 
-def _vocabulary() -> list[frozenset[str]]:
+@functools.cache
+def _vocabulary() -> tuple[frozenset[str], ...]:
     """The key sets of every model reachable from the two file formats."""
     out: list[frozenset[str]] = []
     seen: set[type] = set()
@@ -74,21 +99,20 @@ def _vocabulary() -> list[frozenset[str]]:
 
     visit(PolicyModel)
     visit(JurisdictionList)
-    return out
+    return tuple(out)
 
 
 def _suggest_key(key: str, siblings: Iterable[str]) -> str | None:
     """Suggest a key from the model whose keys best match the mapping's other keys."""
-    if not _VOCAB:
-        _VOCAB.extend(_vocabulary())
     present = set(siblings) - {key}
-    ranked = sorted(_VOCAB, key=lambda keys: -len(keys & present))
+    ranked = sorted(_vocabulary(), key=lambda keys: -len(keys & present))
     best = [k for k in ranked if len(k & present) == len(ranked[0] & present)]
     return _suggest(key, sorted(set().union(*best) - present - {key}))
 
 
 def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    # On Python 3.10 ``list[str]`` passes ``isinstance(x, type)`` but not ``issubclass``.
+    if isinstance(annotation, type) and not isinstance(annotation, GenericAlias) and issubclass(annotation, BaseModel):
         yield annotation
     for arg in getattr(annotation, "__args__", ()) or ():
         yield from _model_types(arg)
@@ -97,9 +121,6 @@ def _model_types(annotation: Any) -> Iterable[type[BaseModel]]:
     origin = getattr(annotation, "__origin__", None)
     if origin is not None and origin is not annotation:
         yield from _model_types(origin)
-
-
-_VOCAB: list[frozenset[str]] = []
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -156,29 +177,152 @@ def validate_located(model: type[M], located: LocatedData) -> M:
         raise PolicyError(issues) from None
 
 
-def _list_files(base: Path, entries: list[str], located: LocatedData) -> list[Path]:
-    files: list[Path] = []
+class _NotRegular(Exception):
+    """The path opened is not a regular file (a FIFO, a device, a folder...)."""
+
+    def __init__(self, mode: int) -> None:
+        self.what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        super().__init__(self.what)
+
+
+class _Reader:
+    """Reads the files of one policy: regular files only, within the policy-wide budgets.
+
+    Every file is opened without blocking and checked with ``fstat`` on the open file (after
+    symlinks are resolved, and with no window to swap the file), so a FIFO or a link to
+    ``/dev/stdin`` is refused instead of hanging or swallowing input. Bytes and YAML nodes
+    are counted across all files against :data:`MAX_POLICY_BYTES` and :data:`MAX_POLICY_NODES`.
+    """
+
+    def __init__(self) -> None:
+        self.nodes = NodeBudget(MAX_POLICY_NODES, "a policy and its lists")
+        self.bytes_left = MAX_POLICY_BYTES
+        self.bytes_over = False
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether a policy-wide budget ran out (so no further file can be read)."""
+        return self.bytes_over or self.nodes.used > self.nodes.limit
+
+    def parse(self, raw: bytes, name: str) -> LocatedData:
+        """Charge ``raw`` to the byte budget and parse it against the node budget."""
+        if len(raw) > self.bytes_left and len(raw) <= MAX_FILE_BYTES:
+            self.bytes_over = True
+            raise PolicyError(
+                Issue(
+                    f"a policy and its lists hold more than {MAX_POLICY_BYTES} bytes, the limit (MAX_POLICY_BYTES)",
+                    file=name[:500],
+                    code="too-large",
+                )
+            )
+        self.bytes_left -= min(len(raw), self.bytes_left)
+        return load_bytes(raw, name, self.nodes)
+
+    def read(self, path: Path) -> bytes:
+        """The bytes of a regular file, at most one past the smaller of the two size limits.
+
+        Raises :class:`_NotRegular`, or ``OSError``/``ValueError`` when the file cannot be read.
+        """
+        limit = min(MAX_FILE_BYTES, self.bytes_left)
+        with open(os.open(path, _OPEN_FLAGS), "rb") as stream:
+            mode = os.fstat(stream.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise _NotRegular(mode)
+            return stream.read(limit + 1)
+
+    def load(self, path: Path) -> LocatedData:
+        """Read and parse one file; problems are :class:`PolicyError` naming the file."""
+        name = str(path)
+        try:
+            raw = self.read(path)
+        except _NotRegular as exc:
+            raise PolicyError(Issue(f"{exc.what}, not a regular file", file=name[:500], code="not-a-file")) from None
+        except (OSError, ValueError) as exc:  # ValueError: an embedded NUL byte in the path
+            raise PolicyError(
+                Issue(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", file=name[:500], code="io-error")
+            ) from None
+        return self.parse(raw, name)
+
+
+def read_policy_file(path: Path) -> LocatedData:
+    """Read one rule file as the loader does (a regular file, within the size limits)."""
+    return _Reader().load(path)
+
+
+def _list_files(policy_path: Path, entries: list[str], located: LocatedData) -> list[tuple[int, Path]]:
+    """The list files named by ``lists:``, each with the index of the entry naming it.
+
+    A folder contributes its ``*.yaml`` files in name order, except the policy file itself
+    and ``*.cases.yaml`` test files (so policy, lists and tests can share one folder).
+    """
+    base = policy_path.parent
+    try:
+        policy_file = policy_path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        policy_file = policy_path
+    files: list[tuple[int, Path]] = []
     for i, entry in enumerate(entries):
         try:
             target = (base / entry).resolve()
-            if target.is_dir():
-                files.extend(sorted(target.glob("*.yaml")))
-                continue
-            found = target.is_file()
-        except (OSError, ValueError, RuntimeError):  # NUL byte, name too long, symlink loop
-            found = False
-        if found:
-            files.append(target)
-        else:
+            mode = os.stat(target).st_mode
+        except (ValueError, RuntimeError):  # NUL byte; symlink loop
+            mode = None
+        except OSError as exc:
+            if exc.errno not in _MISSING:
+                raise PolicyError(
+                    _issue(located, ("lists", i), f"cannot read {entry!r}: {exc.strerror}", "io-error")
+                ) from None
+            mode = None
+        if mode is None:
             raise PolicyError(_issue(located, ("lists", i), f"no list file or folder at {entry!r}", "missing-list"))
+        if stat.S_ISDIR(mode):
+            found = _folder_files(target, policy_file, located, (entry, i), len(files))
+            files.extend((i, f) for f in found)
+        else:
+            files.append((i, target))  # not a regular file: refused when read, at this entry
+        if len(files) > MAX_POLICY_FILES:
+            break
+    if len(files) > MAX_POLICY_FILES:
+        message = f"the policy names more than {MAX_POLICY_FILES} list files, the limit (MAX_POLICY_FILES)"
+        raise PolicyError(_issue(located, ("lists",), message, "too-large"))
     return files
+
+
+def _folder_files(
+    folder: Path, policy_file: Path, located: LocatedData, entry: tuple[str, int], before: int
+) -> list[Path]:
+    found: list[Path] = []
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                if not item.name.endswith(".yaml") or item.name.endswith(".cases.yaml"):
+                    continue
+                path = folder / item.name
+                if _same_file(path, policy_file):
+                    continue
+                found.append(path)
+                if before + len(found) > MAX_POLICY_FILES:
+                    break  # enough to refuse; do not list a huge folder to the end
+    except OSError as exc:
+        message = f"cannot read the folder {entry[0]!r}: {exc.strerror or exc}"
+        raise PolicyError(_issue(located, ("lists", entry[1]), message, "io-error")) from None
+    return sorted(found)
+
+
+def _same_file(path: Path, resolved: Path) -> bool:
+    try:
+        return path.resolve() == resolved
+    except (OSError, RuntimeError):  # a link loop: refused when read
+        return False
 
 
 class _Checker:
     """Cross-reference checks after every file has loaded."""
 
-    def __init__(self, model: PolicyModel, lists: dict[str, JurisdictionList], located: LocatedData) -> None:
-        self.model, self.lists, self.located = model, lists, located
+    def __init__(
+        self, model: PolicyModel, lists: dict[str, JurisdictionList], applied: set[str], located: LocatedData
+    ) -> None:
+        self.model, self.lists, self.applied, self.located = model, lists, applied, located
         self.issues: list[Issue] = []
 
     def add(self, path: PathKey, message: str, code: str, suggestion: str | None = None) -> None:
@@ -248,6 +392,15 @@ class _Checker:
             self.add(path, f"unknown list {list_id!r}", "unknown-list", _suggest(list_id, self.lists))
         elif lst.kind != kind:
             self.add(path, f"list {list_id!r} is a {lst.kind} list; a {kind} list is needed here", "list-kind")
+        elif not self.applied.intersection(lst.authorities):
+            # it would silently score nothing (0 points, a condition never true): say so instead
+            applied = ", ".join(sorted(self.applied)) or "none"
+            self.add(
+                path,
+                f"list {list_id!r} is issued by {' / '.join(lst.authorities)}, an authority this policy does not "
+                f"apply (authorities: {applied}); add it to `authorities` or remove the reference",
+                "unapplied-list",
+            )
 
     def _condition(self, c: Any, path: PathKey, factors: set[str], in_override: bool) -> None:
         for node in cond.walk(c):
@@ -265,7 +418,8 @@ class _Checker:
 
 
 def _fingerprint(model: PolicyModel, lists: Mapping[str, JurisdictionList]) -> str:
-    policy = model.model_dump(mode="json", by_alias=True)
+    # content only: how `lists:` spells the paths (../lists, ../lists/, absolute) is not hashed
+    policy = model.model_dump(mode="json", by_alias=True, exclude={"lists"})
     if policy.get("attributes", 0) is None:  # policies without the section keep their fingerprint
         del policy["attributes"]
     canonical = {
@@ -288,7 +442,8 @@ def load_policy(path: str | Path | None = None) -> Policy:
             policy_path = policy_path / "policy.yaml"
     except (OSError, ValueError) as exc:  # NUL bytes, over-long names
         raise PolicyError(Issue(f"cannot use policy path: {exc}", file=str(path)[:200], code="io-error")) from None
-    return _compile(load_file(policy_path), policy_path)
+    reader = _Reader()
+    return _compile(reader.load(policy_path), policy_path, reader)
 
 
 def load_policy_bytes(data: bytes, root: str | Path | None = None, name: str = "<bytes>") -> Policy:
@@ -298,20 +453,28 @@ def load_policy_bytes(data: bytes, root: str | Path | None = None, name: str = "
     folder); ``name`` stands for the file in error messages.
     """
     folder = Path(root) if root is not None else default_policy_path().parent
-    return _compile(load_bytes(data, name), folder / "policy.yaml")
+    reader = _Reader()
+    return _compile(reader.parse(data, name), folder / "policy.yaml", reader)
 
 
-def _compile(located: LocatedData, policy_path: Path) -> Policy:
-    model = validate_located(PolicyModel, located)
+def _load_lists(
+    model: PolicyModel, located: LocatedData, policy_path: Path, reader: _Reader
+) -> tuple[dict[str, JurisdictionList], dict[str, Path]]:
     issues: list[Issue] = []
     lists: dict[str, JurisdictionList] = {}
-    origin: dict[str, str] = {}
-    for file in _list_files(policy_path.parent, model.lists, located):
+    origin: dict[str, Path] = {}
+    for index, file in _list_files(policy_path, model.lists, located):
         try:
-            lst_located = load_file(file)
+            lst_located = reader.load(file)
             lst = validate_located(JurisdictionList, lst_located)
         except PolicyError as exc:
+            first = exc.issues[0]
+            if first.code == "not-a-file":  # the file has no lines: locate it at the entry naming it
+                issues.append(_issue(located, ("lists", index), f"{file} is {first.message}", first.code))
+                continue
             issues.extend(exc.issues)
+            if reader.exhausted:  # the budgets are shared: later files cannot fit either
+                raise PolicyError(issues) from None
             continue
         if lst.id in lists:
             issues.append(
@@ -319,9 +482,16 @@ def _compile(located: LocatedData, policy_path: Path) -> Policy:
             )
             continue
         lists[lst.id] = lst
-        origin[lst.id] = str(file)
+        origin[lst.id] = file
     if issues:
         raise PolicyError(issues)
+    return lists, origin
+
+
+def _compile(located: LocatedData, policy_path: Path, reader: _Reader) -> Policy:
+    model = validate_located(PolicyModel, located)
+    lists, files = _load_lists(model, located, policy_path, reader)
+    issues: list[Issue] = []
     known = sorted({auth for lst in lists.values() for auth in lst.authorities})
     if model.authorities == "all":
         applied = set(known)
@@ -338,13 +508,13 @@ def _compile(located: LocatedData, policy_path: Path) -> Policy:
                         _suggest(auth, known),
                     )
                 )
-    checker = _Checker(model, lists, located)
+    checker = _Checker(model, lists, applied, located)
     checker.run()
     issues.extend(checker.issues)
     if issues:
         raise PolicyError(issues)
     applied_lists = {k: v for k, v in lists.items() if applied.intersection(v.authorities)}
-    return Policy(model, applied_lists, sorted(applied), policy_path)
+    return Policy(model, applied_lists, sorted(applied), policy_path, {k: files[k] for k in applied_lists})
 
 
 class Policy:
@@ -353,18 +523,29 @@ class Policy:
     Create it with :func:`riskscore.load_policy`.
     """
 
-    __slots__ = ("_engine", "_path")
+    __slots__ = ("_engine", "_files", "_path")
 
     def __init__(
-        self, model: PolicyModel, lists: dict[str, JurisdictionList], authorities: list[str], path: Path
+        self,
+        model: PolicyModel,
+        lists: dict[str, JurisdictionList],
+        authorities: list[str],
+        path: Path,
+        files: Mapping[str, Path] | None = None,
     ) -> None:
         self._engine = Engine(model, lists, _fingerprint(model, lists), authorities)
         self._path = path
+        self._files = dict(files or {})
 
     @property
     def path(self) -> Path:
         """The policy file this policy was loaded from."""
         return self._path
+
+    @property
+    def list_files(self) -> Mapping[str, Path]:
+        """The file each applied list was loaded from, by list id (a copy)."""
+        return dict(self._files)
 
     @property
     def id(self) -> str:
@@ -393,8 +574,8 @@ class Policy:
 
     @property
     def lists(self) -> Mapping[str, JurisdictionList]:
-        """The applied lists by id."""
-        return dict(self._engine.lists)
+        """The applied lists by id (deep copies: the compiled policy cannot be changed)."""
+        return {k: v.model_copy(deep=True) for k, v in self._engine.lists.items()}
 
     @property
     def tiers(self) -> list[str]:

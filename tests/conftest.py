@@ -1,14 +1,25 @@
-"""Shared fixtures: the bundled policy, and a builder for small throwaway policies."""
+"""Shared fixtures: the bundled policy, and a builder for small throwaway policies.
+
+Hypothesis profiles: ``ci`` (derandomized, so a CI run is reproducible; chosen when ``CI`` is
+set) and ``dev`` (random, the local default). Pick one with ``HYPOTHESIS_PROFILE=...``.
+Neither has a deadline: timing belongs in ``benchmarks/``.
+"""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import riskscore
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 TEST_LIST = """\
 id: test_high

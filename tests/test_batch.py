@@ -79,8 +79,7 @@ def test_score_many_equals_score_row_by_row(policy: Policy, records: list[dict[s
     assert_same_as_score(policy, records, batch, as_of)
     from_columns = policy.score_many(Columns.from_records(records), as_of)
     assert np.array_equal(from_columns.scores, batch.scores) and np.array_equal(from_columns.tiers, batch.tiers)
-    if records:
-        assert batch[0] == policy.score(records[0], as_of) == from_columns[0]
+    assert_same_as_score(policy, records, from_columns, as_of)  # the columns path on its own, not via batch[i]
 
 
 def _valid(record: dict[str, Any]) -> bool:
@@ -159,7 +158,9 @@ def test_columns_round_trip_and_explanations(policy: Policy) -> None:
     cols = Columns.from_records(records)
     batch = policy.score_many(cols, D)
     assert_same_as_score(policy, records, batch, D)
-    assert batch[1] == policy.score(records[1], D)
+    # batch[i] rebuilds the explained Result: it must describe the row the kernel scored
+    assert (batch[1].score, batch[1].tier) == (batch.scores[1], batch.tier_ids[batch.tiers[1]])
+    assert batch.explain(1) == policy.score(records[1], D).explain()
     assert batch.contributions.sum(axis=1) == pytest.approx(batch.scores_before_overrides)
 
 

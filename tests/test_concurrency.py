@@ -73,8 +73,20 @@ def test_public_models_refuse_mutation(policy: riskscore.Policy) -> None:
 
 
 def test_views_returned_by_a_policy_are_copies(policy: riskscore.Policy) -> None:
-    before = policy.score({"id": "v", "incorporation": "KP"}, as_of=AS_OF)
-    policy.lists.clear()
-    policy.authorities.clear()
-    policy.tiers.clear()
-    assert policy.score({"id": "v", "incorporation": "KP"}, as_of=AS_OF) == before
+    # Mutate what the views hold, deep inside: a shallow copy of the mapping would pass a
+    # test that only clears the container (it is built fresh on every call).
+    cp = {"id": "v", "incorporation": "KP", "owners": [{"country": "RU", "share": 0.6}]}
+    before = policy.score(cp, as_of=AS_OF)
+    lists_before = {k: v.model_dump() for k, v in policy.lists.items()}
+    for jl in policy.lists.values():
+        jl.entries.clear()
+        jl.sources.clear()
+    model = policy.model
+    model.factors.clear()
+    model.tiers.clear()
+    authorities, tiers = policy.authorities, policy.tiers
+    authorities.append("ACME")
+    tiers.reverse()
+    assert policy.score(cp, as_of=AS_OF) == before
+    assert {k: v.model_dump() for k, v in policy.lists.items()} == lists_before
+    assert "ACME" not in policy.authorities and policy.tiers == ["low", "medium", "high", "prohibited"]

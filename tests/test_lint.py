@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,12 @@ PROHIBIT_HU = "- {id: hu_prohibit, when: {country_in: {field: incorporation, lis
 LINT = "lint:\n  statutory_lists: [test_high]\n"
 
 
+ON_TIME = "2024-06-01"  # the test list (reviewed 2024-01-01, every 365 days) is not yet due for review
+
+
 def lint(tmp_path: Path, policy: str = TEST_POLICY, overrides: str = FLOOR_ANY, extra: str = LINT) -> LintReport:
     path = write_policy(tmp_path, policy=policy + extra, overrides=overrides)
-    return lint_policy(riskscore.load_policy(path))
+    return lint_policy(riskscore.load_policy(path), as_of=ON_TIME)
 
 
 def ids(report: LintReport) -> list[str]:
@@ -26,9 +30,9 @@ def ids(report: LintReport) -> list[str]:
 
 
 def test_the_shipped_policy_is_lint_clean_without_suppressions(capsys: pytest.CaptureFixture[str]) -> None:
-    report = lint_policy(riskscore.load_policy())
+    report = lint_policy(riskscore.load_policy(), as_of="2026-07-01")
     assert report.findings == [] and report.suppressed == []
-    assert main(["validate"]) == 0
+    assert main(["validate", "--strict", "--as-of", "2026-07-01"]) == 0
     assert "lint: 0 error(s), 0 warning(s), 0 suppressed" in capsys.readouterr().out
 
 
@@ -116,3 +120,42 @@ def test_a_typo_in_a_rule_gets_file_line_and_suggestion(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert f"{path}:24:9: extra_forbidden at 'factors[1].rules[0].reasn': unknown key 'reasn'" in err
     assert "did you mean 'reason'?" in err
+
+
+# ---------------------------------------------------------------- the data behind the weights
+def test_a_category_points_key_no_period_carries_is_flagged_where_it_is_typed(tmp_path: Path) -> None:
+    report = lint(tmp_path, TEST_POLICY.replace("category_points: {severe: 100}", "category_points: {sever: 100}"))
+    (finding,) = [f for f in report.findings if f.id == "unknown-category"]
+    assert (finding.severity, finding.subject, finding.line, finding.column) == ("error", "test_high:sever", 8, 55)
+    assert finding.file.endswith("policy.yaml") and "did you mean 'severe'?" in finding.message
+    assert report.exit_code() == 1
+
+
+def test_a_list_reviewed_in_the_future_is_flagged_in_the_list_file(tmp_path: Path) -> None:
+    path = write_policy(tmp_path, overrides=FLOOR_ANY, policy=TEST_POLICY + LINT)
+    report = lint_policy(riskscore.load_policy(path), as_of=ON_TIME, today=date(2023, 12, 1))
+    (finding,) = report.findings
+    assert (finding.id, finding.severity, finding.subject) == ("future-review", "error", "test_high")
+    assert (finding.file, finding.line, finding.column) == (str(tmp_path / "lists" / "test_high.yaml"), 7, 1)
+    assert lint_policy(riskscore.load_policy(path), as_of=ON_TIME, today=date(2024, 1, 1)).findings == []
+
+
+def test_validate_refuses_a_review_date_after_today(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_policy(tmp_path, overrides=FLOOR_ANY, policy=TEST_POLICY + LINT)
+    listed = tmp_path / "lists" / "test_high.yaml"
+    listed.write_text(listed.read_text().replace("reviewed: 2024-01-01", "reviewed: 9000-01-01"))
+    assert main(["validate", str(path), "--as-of", ON_TIME]) == 1
+    assert f"{listed}:7:1: error future-review [test_high]" in capsys.readouterr().out
+
+
+def test_validate_strict_fails_on_a_list_past_its_review_horizon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_policy(tmp_path, overrides=FLOOR_ANY, policy=TEST_POLICY + LINT)  # horizon: 2024-12-31
+    assert main(["validate", str(path), "--strict", "--as-of", "2024-12-31"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path), "--strict", "--as-of", "2025-01-01"]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'lists' / 'test_high.yaml'}:7:1: warning stale-list [test_high]" in out
+    assert main(["validate", str(path), "--as-of", "2025-01-01"]) == 0  # without --strict it is a warning
+    assert main(["validate", str(path), "--strict", "--as-of", "2025-02-30"]) == 1  # not a date: refused

@@ -205,15 +205,17 @@ def test_rules_that_can_never_fire_are_detected(tmp_path: Path) -> None:
     assert "rule never_above_100  -- can never fire: its condition can never hold" in Coverage(policy).render()
 
 
-def test_a_rule_on_a_list_of_an_authority_not_applied_is_dead(tmp_path: Path) -> None:
+def test_a_rule_on_a_list_of_an_authority_not_applied_is_refused_not_dead(tmp_path: Path) -> None:
     import shutil
 
     shutil.copytree(REPO / "rules", tmp_path / "rules")
     path = tmp_path / "rules" / "default" / "policy.yaml"
     path.write_text(path.read_text().replace("authorities: all", "authorities: [FATF]"))
-    dead = never_fires(riskscore.load_policy(path))
-    assert {"chpl_tier_1_2_exposed", "chpl_tier_3_4_exposed", "chpl_to_russia_belarus_floor_high"} <= set(dead)
-    assert "authorities: FATF" in dead["chpl_tier_1_2_exposed"]
+    with pytest.raises(riskscore.PolicyError) as info:  # it used to load, its CHPL rules silently dead
+        riskscore.load_policy(path)
+    chpl = [i for i in info.value.issues if "'chpl_products'" in i.message]
+    assert chpl and {i.code for i in chpl} == {"unapplied-list"} and all("US / EU / UK" in i.message for i in chpl)
+    assert "factors[4].rules[0].when.product_in.list" in {i.key_path for i in chpl}
 
 
 # ---------------------------------------------------------------- the pytest plugin

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -115,10 +117,32 @@ def test_staleness_warning_today_for_fatf_lists(policy: Policy) -> None:
     assert not any("last reviewed" in w for w in policy.score(GERMAN_SME, as_of=D).warnings)
 
 
+def only_authorities(path: Path, authorities: list[str]) -> None:
+    """Restrict a copy of the default policy to ``authorities``, dropping references to other lists."""
+    applied = set()
+    for file in (path.parent.parent / "lists").glob("*.yaml"):
+        data = yaml.safe_load(file.read_text())
+        if {data["authority"], *data.get("also_issued_by", [])} & set(authorities):
+            applied.add(data["id"])
+    text = path.read_text().replace("authorities: all", f"authorities: [{', '.join(authorities)}]")
+    text = re.sub(r"\n *- \{list: (\w+),[^\n]*", lambda m: m.group(0) if m.group(1) in applied else "", text)
+
+    def kept(m: re.Match[str]) -> str:
+        return "list: [" + ", ".join(x for x in m.group(1).split(", ") if x in applied) + "]"
+
+    path.write_text(re.sub(r"list: \[([\w, ]+)\]", kept, text))
+
+
 def test_an_eu_only_policy_applies_eu_and_fatf_lists_only(tmp_path: Path) -> None:
     shutil.copytree(REPO / "rules", tmp_path / "rules")
     path = tmp_path / "rules" / "default" / "policy.yaml"
     path.write_text(path.read_text().replace("authorities: all", "authorities: [EU, FATF]"))
+    with pytest.raises(riskscore.PolicyError) as info:  # it still names US, UK, UN and Egmont lists
+        riskscore.load_policy(path)
+    assert {i.code for i in info.value.issues} == {"unapplied-list"}
+    assert any("'sanctions_us'" in i.message for i in info.value.issues)
+    shutil.copy(REPO / "rules" / "default" / "policy.yaml", path)
+    only_authorities(path, ["EU", "FATF"])
     eu = riskscore.load_policy(path)
     assert eu.authorities == ["EU", "FATF"] and "sanctions_us" not in eu.lists
     kp = eu.score({"id": "kp", "incorporation": "KP", "owners": [], "trade_partners": []}, as_of=D)
@@ -126,9 +150,10 @@ def test_an_eu_only_policy_applies_eu_and_fatf_lists_only(tmp_path: Path) -> Non
     assert {"sanctions_eu", "chpl_products"} <= set(eu.lists)  # CHPL: issued by BIS, also by the EU
     tr = eu.score(TURKISH_EXPORTER, as_of=D)
     assert "chpl_tier_1_2_exposed" in {c.rule_id for c in tr.contributions}
-    us_only = path.read_text().replace("authorities: [EU, FATF]", "authorities: [US]")
-    path.write_text(us_only)
+    shutil.copy(REPO / "rules" / "default" / "policy.yaml", path)
+    only_authorities(path, ["US", "FATF"])
     us = riskscore.load_policy(path)
+    assert "sanctions_eu" not in us.lists
     ua23 = {"id": "ua", "incorporation": "UA-23", "owners": [], "trade_partners": []}
     assert eu.score(ua23, as_of=D).tier == "prohibited"  # EU regional embargo on occupied Zaporizhzhia
     assert "embargoed_incorporation_prohibit" not in [o.override_id for o in us.score(ua23, as_of=D).overrides]
