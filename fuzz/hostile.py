@@ -59,6 +59,25 @@ def with_override_condition(when: str) -> bytes:
     return SMALL_POLICY.replace("overrides:\n", "overrides:\n" + extra, 1).encode()
 
 
+def with_pattern(pattern: str) -> bytes:
+    """The small fuzzing policy declaring its attributes, ``code`` typed by ``pattern``."""
+    declared = (
+        "attributes:\n  segment: {type: string, missing_points: 0}\n"
+        f"  code: {{type: pattern, pattern: '{pattern}', missing_points: 0}}\n"
+    )
+    return SMALL_POLICY.replace("country_risk:", declared + "country_risk:", 1).encode()
+
+
+def score_code(pattern: str, value: str) -> Callable[[], object]:
+    """Score a counterparty whose attribute ``code`` is ``value`` under :func:`with_pattern`."""
+
+    def run() -> object:
+        policy = load_policy_bytes(with_pattern(pattern), root=FUZZ_ROOT)
+        return policy.score({"id": "h", "incorporation": "DE", "attributes": {"code": value}}, as_of="2026-07-01")
+
+    return run
+
+
 def in_lists_folder(hostile: Callable[[Path], object]) -> Callable[[], object]:
     """Load the small policy over a copy of its lists folder to which ``hostile`` adds something."""
 
@@ -115,6 +134,22 @@ E = riskscore.RiskscoreError
 PE, CE = riskscore.PolicyError, riskscore.CounterpartyError
 
 CASES: list[Case] = [
+    # ---------------------------------------------------------------- declared attribute patterns
+    Case(
+        "rule file",
+        "catastrophic attribute pattern (a+)+$",
+        lambda: load_policy_bytes(with_pattern("(a+)+$"), root=FUZZ_ROOT),
+        PE,
+        "bad-pattern",
+    ),
+    Case(
+        "counterparty",
+        "worst allowed pattern on the longest matched value",
+        score_code("[a-z]*[a-z]*[a-z]*!", "a" * 100),
+        CE,
+        "attributes.code: 'aaaa",
+    ),
+    Case("counterparty", "1,000-character value for a pattern attribute", score_code("[a-z]*", "a" * 1000), CE, "100"),
     # ---------------------------------------------------------------- rule files (YAML)
     Case(
         "rule file", "billion laughs (10^9 aliased strings)", lambda: load_text(billion_laughs(), "x"), PE, "too-large"

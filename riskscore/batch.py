@@ -10,9 +10,11 @@ aggregations over the ragged owners, partners, operations and products. Sums tha
 engine adds left to right are added left to right here too, and rounding to 9 decimals
 reproduces Python's ``round`` exactly.
 
-Every rule kind and condition is vectorised except the ``{attribute: name}`` operand
-(custom attributes are arbitrary Python values): a policy using it is scored by the
-per-row engine, and the result says so (``mode == "per-row"``, ``fallback_reason``).
+Every rule kind and condition is vectorised. Conditions on custom attributes of a policy
+that declares them (``attributes:``) read object columns and are decided once per distinct
+value with the row engine's own predicates; a policy that reads attributes without
+declaring them is scored by the per-row engine, and the result says so
+(``mode == "per-row"``, ``fallback_reason``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel
 
 from . import conditions as cond
+from .attributes import column_issues
 from .columns import COUNTRIES, PRODUCTS, Columns, Ragged, build_columns
 from .conditions import OPERATORS, PRECISION
 from .counterparty import Counterparty
@@ -56,7 +60,7 @@ class BatchError(CounterpartyError):
     def __init__(self, errors: list[CounterpartyError]) -> None:
         self.errors = sorted(errors, key=lambda e: e.index or 0)
         issues = [
-            FieldIssue(f"[{e.index}]" + (f".{i.path}" if i.path else ""), i.message, i.value)
+            FieldIssue(f"[{e.index}]" + (f".{i.path}" if i.path else ""), i.message, i.value, i.code)
             for e in self.errors
             for i in e.issues
         ]
@@ -198,16 +202,15 @@ def _rule_rounded(rule: Rule, risk_rounded: bool) -> bool:
 
 
 # ---------------------------------------------------------------- the compiled policy
-_UNSUPPORTED = "the policy uses {attribute: ...} operands, which only the per-row engine evaluates"
+_UNSUPPORTED = "the policy reads custom attributes without declaring them (attributes:), so they are untyped"
 
 
 def fallback_reason(engine: Engine) -> str | None:
     """Why this policy cannot be vectorised (None: it can)."""
     whens = [r.when for f in engine.model.factors for r in f.rules if isinstance(r, ConditionRule)]
     whens += [o.when for o in engine.model.overrides]
-    for when in whens:
-        if any(isinstance(op, cond.AttributeRef) for op in cond.operands(when)):
-            return _UNSUPPORTED
+    if engine.model.attributes is None and any(cond.attribute_reads(when) for when in whens):
+        return _UNSUPPORTED
     return None
 
 
@@ -323,7 +326,57 @@ class _Env:
         if isinstance(rule, ExposureRule):
             return self._exposure_rule(rule)
         fired = self.test(rule.when)
-        return np.full(self.n, rule.points), fired
+        pts = np.full(self.n, rule.points)
+        gaps = self.plan.engine.attribute_gaps.get(rule.id)
+        if gaps:  # as the engine: absent attributes score at least their missing_points
+            absent = np.zeros(self.n, np.bool_)
+            missing = np.zeros(self.n)
+            for name, gap in gaps:
+                here = self.attribute_missing(name)
+                absent |= here
+                missing = np.where(here, np.maximum(missing, gap), missing)
+            take = absent & (~fired | (missing > rule.points))
+            pts = np.where(take, missing, pts)
+            fired = fired | absent
+        return pts, fired
+
+    def attribute(self, name: str) -> list[Any]:
+        """The values of attribute ``name`` per row (``None``: not given)."""
+        values = self.cols.attributes.get(name)
+        return [None] * self.n if values is None else values.tolist()
+
+    def attribute_missing(self, name: str) -> B:
+        values = self.cols.attributes.get(name)
+        if values is None:
+            return np.ones(self.n, np.bool_)
+        return np.fromiter((v is None for v in values.tolist()), np.bool_, self.n)
+
+    def _per_value(self, name: str, predicate: Any) -> B:
+        """``predicate(value)`` per row, decided once per distinct value of the attribute."""
+        memo: dict[tuple[type, Any], bool] = {}
+        out = np.zeros(self.n, np.bool_)
+        for i, v in enumerate(self.attribute(name)):
+            key = (type(v), v)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = bool(predicate(v))
+            out[i] = hit
+        return out
+
+    def _attribute_compare(self, name: str, left: Any, right: Any) -> B:
+        if isinstance(left, cond.AttributeRef) and not isinstance(right, BaseModel):
+            return self._per_value(left.attribute, lambda v: cond.compare(name, v, right))
+        if isinstance(right, cond.AttributeRef) and not isinstance(left, BaseModel):
+            return self._per_value(right.attribute, lambda v: cond.compare(name, left, v))
+        a, b = self._operand_values(left), self._operand_values(right)
+        return np.fromiter((cond.compare(name, x, y) for x, y in zip(a, b, strict=True)), np.bool_, self.n)
+
+    def _operand_values(self, op: Any) -> list[Any]:
+        if isinstance(op, cond.AttributeRef):
+            return self.attribute(op.attribute)
+        value = self._value(op)
+        values: list[Any] = value.tolist()
+        return values
 
     def _missing(self, rule: Rule, field: str, mask: B) -> float:
         missing: float | None = getattr(rule, "missing_points", None)
@@ -402,12 +455,22 @@ class _Env:
         if isinstance(c, cond.Not):
             return ~self.test(c.not_)
         if isinstance(c, cond.Compare):
+            name, (left, right) = c.op
+            if isinstance(left, cond.AttributeRef) or isinstance(right, cond.AttributeRef):
+                return self._attribute_compare(name, left, right)
             return self._compare(*c.op)
         if isinstance(c, cond.Flag):
             flag: B = getattr(self.cols, c.flag)
             return np.array(flag, np.bool_)
         if isinstance(c, cond.Missing):
+            if isinstance(c.missing, cond.AttributeRef):
+                return self.attribute_missing(c.missing.attribute)
             return np.array(self.missing(c.missing), np.bool_)
+        if isinstance(c, cond.In):
+            return self._per_value(c.attribute, cond.SetMatcher(c.in_[1]))
+        if isinstance(c, cond.Prefix):
+            match = cond.PrefixMatcher(c.prefixes)
+            return self._per_value(c.attribute, lambda v: match(v) is not None)
         if isinstance(c, cond.CountryIn):
             return self._country_in(c.country_in)
         if isinstance(c, cond.ProductIn):
@@ -507,7 +570,8 @@ def _kernel(engine: Engine, plan: DatePlan, cols: Columns, dest: BatchResult | N
             pts, fired = env.rule(rule)
             fired_all[:, r] = fired
             evaluated.append((pts, fired))
-            rounded = rounded and _rule_rounded(rule, plan.risk_rounded)
+            gaps = engine.attribute_gaps.get(rule.id, ())
+            rounded = rounded and _rule_rounded(rule, plan.risk_rounded) and all(_is_r(g) for _, g in gaps)
             r += 1
         counted_list: list[F64] = []
         if len(evaluated) == 1 and (factor.combine == "max" or rounded):
@@ -591,6 +655,7 @@ def _rows(cols: Columns, lo: int, hi: int) -> Columns:
         _slice(cols.products, lo, hi),
         cols.pep[lo:hi],
         cols.sanctions_hit[lo:hi],
+        attributes={k: v[lo:hi] for k, v in cols.attributes.items()},
     )
 
 
@@ -751,7 +816,8 @@ def score_many(
         source, n = records, len(records)
         if reason is not None:
             return _per_row(engine, records, as_of, errors, reason)
-        cols, bad, rows = build_columns(records)
+        specs = engine.model.attributes
+        cols, bad, rows = build_columns(records, None if specs is None else list(specs))
         if not bad:
             rows = None
     if reason is not None:
@@ -763,6 +829,7 @@ def score_many(
     else:
         for k, i in enumerate(rows.tolist()):
             batch.ids[i] = cols.ids[k]
+    refused = _attribute_errors(engine, cols, rows, {e.index for e in bad})
     plan = _plan(engine, as_of)
     tier_mins = np.array([t.min for t in engine.tiers])
     for lo in range(0, len(cols), KERNEL_ROWS):
@@ -772,13 +839,29 @@ def score_many(
         batch._fill(at, out, tier_mins, matrices=rows is not None)
         for row, field, msg in out.error:
             index = lo + row if rows is None else int(rows[lo + row])
-            batch._fail(CounterpartyError([FieldIssue(field, msg)], index=index))
-    for e in bad:  # after the kernel passes: rows of bad columns were computed, then dropped here
+            if index not in refused:  # the engine checks attributes first
+                batch._fail(CounterpartyError([FieldIssue(field, msg)], index=index))
+    for e in [*refused.values(), *bad]:  # after the kernel passes: rows of bad columns were computed, then dropped here
         batch._fail(e)
     if errors == "raise" and batch.errors:
         raise BatchError(batch.errors)
     batch.errors.sort(key=lambda e: e.index or 0)
     return batch
+
+
+def _attribute_errors(
+    engine: Engine, cols: Columns, rows: I64 | None, skip: set[int | None]
+) -> dict[int, CounterpartyError]:
+    """Rows whose attributes break the policy's declarations, by input index (as the engine refuses them)."""
+    specs = engine.model.attributes
+    if specs is None:
+        return {}
+    out: dict[int, CounterpartyError] = {}
+    for row, issues in sorted(column_issues(specs, cols.attributes, len(cols)).items()):
+        index = row if rows is None else int(rows[row])
+        if index not in skip:
+            out[index] = CounterpartyError(issues, index=index)
+    return out
 
 
 def _per_row(engine: Engine, records: Sequence[Any], as_of: date, errors: str, reason: str) -> BatchResult:

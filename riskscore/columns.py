@@ -11,6 +11,7 @@ A :class:`Columns` holds ``n`` counterparties:
 ``products``      :class:`Ragged` of product numbers (see :func:`product_numbers`)
 ``pep``           ``bool[n]``
 ``sanctions_hit`` ``bool[n]``
+``attributes``    ``dict[str, object[n]]``: custom attribute values by name, ``None`` not given
 ================  ===========================================================================
 
 A :class:`Ragged` stores row ``i``'s items at ``values[offsets[i]:offsets[i + 1]]``
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter
@@ -37,7 +38,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .counterparty import MAX_ITEMS, SHARE_TOLERANCE, Counterparty, Owner, TradePartner, parse_counterparty
+from .counterparty import (
+    MAX_ATTRIBUTE_KEY,
+    MAX_ATTRIBUTES,
+    MAX_INT,
+    MAX_ITEMS,
+    MAX_TEXT,
+    SHARE_TOLERANCE,
+    Counterparty,
+    Owner,
+    TradePartner,
+    parse_counterparty,
+)
 from .countries import known_countries, normalize_country
 from .errors import CounterpartyError, CountryError
 
@@ -47,6 +59,7 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+Obj = npt.NDArray[np.object_]
 
 MISSING = -1
 _BAD = -2
@@ -202,6 +215,7 @@ class Columns:
     pep: B
     sanctions_hit: B
     owner_names: list[str | None] | None = field(default=None, compare=False)
+    attributes: dict[str, Obj] = field(default_factory=dict, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -242,6 +256,9 @@ class Columns:
         for name in ("incorporation", "pep", "sanctions_hit"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"Columns.{name} has {len(getattr(self, name))} rows, not {n}")
+        for key, column in self.attributes.items():
+            if len(column) != n:
+                raise ValueError(f"Columns.attributes[{key[:60]!r}] has {len(column)} rows, not {n}")
         inc = self.incorporation
         if n and (int(inc.min()) < MISSING or int(inc.max()) >= len(COUNTRIES.codes)):
             raise ValueError("Columns.incorporation holds numbers that are not country numbers")
@@ -285,6 +302,7 @@ class Columns:
             self.pep[index],
             self.sanctions_hit[index],
             names,
+            {k: v[index] for k, v in self.attributes.items()},
         )
 
     @staticmethod
@@ -307,6 +325,7 @@ class Columns:
             np.concatenate([p.pep for p in parts]),
             np.concatenate([p.sanctions_hit for p in parts]),
             names,
+            _concat_attributes(parts),
         )
 
     def counterparty(self, i: int) -> Counterparty:
@@ -349,7 +368,31 @@ class Columns:
             products=None if prod is None else [PRODUCTS.codes[c] for c in prod],
             pep=bool(self.pep[i]),
             sanctions_hit=bool(self.sanctions_hit[i]),
+            attributes={k: v[i] for k, v in self.attributes.items() if v[i] is not None},
         )
+
+
+def _concat_attributes(parts: Sequence[Columns]) -> dict[str, Obj]:
+    out: dict[str, Obj] = {}
+    for key in dict.fromkeys(k for p in parts for k in p.attributes):
+        out[key] = np.concatenate([p.attributes.get(key, _nones(len(p))) for p in parts])
+    return out
+
+
+def _nones(n: int) -> Obj:
+    return np.full(n, None, dtype=object)
+
+
+def _attribute_columns(cps: Sequence[Counterparty], keep: Collection[str] | None) -> dict[str, Obj]:
+    """Attribute columns of validated counterparties: the names in ``keep`` (None: every name given)."""
+    names = keep if keep is not None else dict.fromkeys(k for cp in cps for k in cp.attributes)
+    out: dict[str, Obj] = {}
+    for key in names:
+        column = _nones(len(cps))
+        column[:] = [cp.attributes.get(key) for cp in cps]
+        if keep is None or any(v is not None for v in column.tolist()):
+            out[key] = column
+    return out
 
 
 # ---------------------------------------------------------------- building from records
@@ -493,7 +536,36 @@ def _codes(recs: _Keys, key: str, registry: _Registry) -> Ragged:
     return Ragged(values, offsets, missing)
 
 
-def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
+_ATTRIBUTE_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _fast_attributes(raw: list[dict[str, Any]], keep: Collection[str] | None) -> dict[str, Obj]:
+    """Attribute columns of plain dicts the validator would accept unchanged; raises _Slow otherwise."""
+    if not any(raw):
+        return {}
+    for attrs in raw:
+        if len(attrs) > MAX_ATTRIBUTES:
+            raise _Slow
+        for key, value in attrs.items():
+            kind = type(value)
+            if type(key) is not str or not 0 < len(key) <= MAX_ATTRIBUTE_KEY or key != key.strip():
+                raise _Slow
+            if kind not in _ATTRIBUTE_TYPES:
+                raise _Slow
+            if kind is str and (len(value) > MAX_TEXT or value != value.strip()):
+                raise _Slow
+            if (kind is int and abs(value) > MAX_INT) or (kind is float and not math.isfinite(value)):
+                raise _Slow
+    names = keep if keep is not None else dict.fromkeys(k for attrs in raw for k in attrs)
+    out: dict[str, Obj] = {}
+    for key in names:
+        column = _nones(len(raw))
+        column[:] = [attrs.get(key) for attrs in raw]
+        out[key] = column
+    return out
+
+
+def _fast_dicts(recs: list[dict[str, Any]], keep: Collection[str] | None = None) -> Columns:
     """Columns from plain dicts of the usual JSON types; raises _Slow on anything else."""
     keys = _Keys(recs)
     ids = keys.need("id")
@@ -519,8 +591,7 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
     _check_types(hit, {bool})
     attributes = keys.get("attributes", {})
     _check_types(attributes, {dict})
-    if any(attributes):
-        raise _Slow  # custom attributes: the validator's own checks decide
+    attribute_columns = _fast_attributes(attributes, keep)
     keys.check_no_other_keys()
     return Columns(
         ids,
@@ -532,11 +603,12 @@ def _fast_dicts(recs: list[dict[str, Any]]) -> Columns:
         np.array(pep, np.bool_),
         np.array(hit, np.bool_),
         owner_names,
+        attribute_columns,
     )
 
 
-def _from_models(cps: list[Counterparty]) -> Columns:
-    """Columns from validated counterparties (no checks needed)."""
+def _from_models(cps: list[Counterparty], keep: Collection[str] | None = None) -> Columns:
+    """Columns from validated counterparties (no checks needed); ``keep``: attribute names to keep."""
     n = len(cps)
     g = attrgetter
 
@@ -561,6 +633,7 @@ def _from_models(cps: list[Counterparty]) -> Columns:
         np.fromiter(map(g("pep"), cps), np.bool_, n),
         np.fromiter(map(g("sanctions_hit"), cps), np.bool_, n),
         names,
+        _attribute_columns(cps, keep),
     )
 
 
@@ -579,8 +652,10 @@ def _slow(recs: Sequence[Any], start: int, errors: list[CounterpartyError]) -> l
 CHUNK = 8192
 
 
-def build_columns(records: Sequence[Any]) -> tuple[Columns, list[CounterpartyError], I64]:
-    """Validate and convert records to columns.
+def build_columns(
+    records: Sequence[Any], attributes: Collection[str] | None = None
+) -> tuple[Columns, list[CounterpartyError], I64]:
+    """Validate and convert records to columns, keeping the custom ``attributes`` named (None: all).
 
     Returns the columns of the valid records, the errors of the others (``index`` set), and
     for each column row the index of its record.
@@ -594,13 +669,13 @@ def build_columns(records: Sequence[Any]) -> tuple[Columns, list[CounterpartyErr
         types = set(map(type, chunk))
         if types == {dict}:
             try:
-                parts.append(_fast_dicts(chunk))  # type: ignore[arg-type]
+                parts.append(_fast_dicts(chunk, attributes))  # type: ignore[arg-type]
                 rows.append(np.arange(lo, hi, dtype=np.int64))
                 return
             except _Slow:
                 pass
         elif types == {Counterparty}:
-            parts.append(_from_models(chunk))  # type: ignore[arg-type]
+            parts.append(_from_models(chunk, attributes))  # type: ignore[arg-type]
             rows.append(np.arange(lo, hi, dtype=np.int64))
             return
         if hi - lo > 16:
@@ -611,7 +686,7 @@ def build_columns(records: Sequence[Any]) -> tuple[Columns, list[CounterpartyErr
         parsed = _slow(chunk, lo, errors)
         keep = [k for k, cp in enumerate(parsed) if cp is not None]
         if keep:
-            parts.append(_from_models([parsed[k] for k in keep]))
+            parts.append(_from_models([parsed[k] for k in keep], attributes))
             rows.append(np.array(keep, np.int64) + lo)
 
     for lo in range(0, len(records), CHUNK):

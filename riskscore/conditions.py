@@ -10,8 +10,15 @@ A condition is a YAML mapping with exactly one key, the operator:
     operand that is missing (an attribute not given) makes the comparison false.
 ``flag: pep | sanctions_hit``
     The counterparty's boolean flag is true.
-``missing: incorporation | operations | owners | trade_partners | products``
-    The field was not provided (``None``); an empty list is known, not missing.
+``missing: incorporation | operations | owners | trade_partners | products | {attribute: name}``
+    The field (or custom attribute) was not provided (``None``); an empty list is known,
+    not missing.
+``in: [{attribute: name}, [v, ...]]``
+    The attribute's value is one of the values (numbers compare rounded to 9 places; a
+    boolean never equals a number). One hash lookup per counterparty.
+``prefix: [{attribute: name}, p | [p, ...]]``
+    The attribute is a string starting with one of the prefixes (NACE, MCC, HS codes).
+    One lookup per distinct prefix length (at most 100) per counterparty.
 ``country_in: {field, list, categories?, min_share?}``
     Any country of ``field`` (``incorporation``, ``operations``, ``owners``,
     ``trade_partners`` or ``any``) is on ``list`` (one id or several) on the as-of date;
@@ -40,19 +47,23 @@ import operator
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictInt, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "MAX_CONDITION_DEPTH",
     "MAX_CONDITION_NODES",
+    "MAX_SET_VALUES",
     "PRECISION",
     "Condition",
     "Context",
     "Matched",
     "Node",
     "Operand",
+    "compare",
     "compile_condition",
+    "PrefixMatcher",
+    "SetMatcher",
 ]
 
 PRECISION = 9
@@ -65,6 +76,10 @@ MAX_CONDITION_NODES = 500
 CountryField = Literal["incorporation", "operations", "owners", "trade_partners", "any"]
 ListField = Literal["operations", "owners", "trade_partners", "products"]
 MissingField = Literal["incorporation", "operations", "owners", "trade_partners", "products"]
+MAX_SET_VALUES = 1000
+"""Most values of one ``in`` or ``prefix`` condition."""
+MAX_CODE_TEXT = 100
+"""Longest string value of an ``in`` or ``prefix`` condition."""
 
 
 StrList = list[str]
@@ -180,10 +195,63 @@ class Flag(_Model):
     flag: Literal["pep", "sanctions_hit"]
 
 
-class Missing(_Model):
-    """A field was not provided."""
+def _mapping_tag(value: Any) -> str:
+    return "mapping" if isinstance(value, (dict, BaseModel)) else "plain"
 
-    missing: MissingField
+
+def _sequence_tag(value: Any) -> str:
+    return "many" if isinstance(value, (list, tuple)) else "one"
+
+
+class Missing(_Model):
+    """A field, or a custom attribute (``{attribute: name}``), was not provided."""
+
+    missing: Annotated[
+        Annotated[MissingField, Tag("plain")] | Annotated[AttributeRef, Tag("mapping")], Discriminator(_mapping_tag)
+    ]
+
+    @property
+    def attribute(self) -> str | None:
+        """The attribute name, when this tests an attribute."""
+        return self.missing.attribute if isinstance(self.missing, AttributeRef) else None
+
+
+CodeText = Annotated[str, Field(min_length=1, max_length=MAX_CODE_TEXT)]
+SetValue = CodeText | StrictInt | Annotated[float, Field(strict=True, allow_inf_nan=False)]
+SetValues = Annotated[tuple[SetValue, ...], Field(min_length=1, max_length=MAX_SET_VALUES)]
+Prefixes = Annotated[
+    Annotated[CodeText, Tag("one")]
+    | Annotated[tuple[CodeText, ...], Field(min_length=1, max_length=MAX_SET_VALUES), Tag("many")],
+    Discriminator(_sequence_tag),
+]
+
+
+class In(_Model):
+    """The attribute's value is one of a set of values: ``in: [{attribute: mcc}, ["5411", "5912"]]``."""
+
+    in_: tuple[AttributeRef, SetValues] = Field(alias="in", description="The attribute and the allowed values.")
+
+    @property
+    def attribute(self) -> str:
+        """The attribute name."""
+        return self.in_[0].attribute
+
+
+class Prefix(_Model):
+    """The attribute is a string starting with a prefix: ``prefix: [{attribute: nace}, ["46", "47.7"]]``."""
+
+    prefix: tuple[AttributeRef, Prefixes] = Field(description="The attribute and one prefix or a list of them.")
+
+    @property
+    def attribute(self) -> str:
+        """The attribute name."""
+        return self.prefix[0].attribute
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """The prefixes as a tuple."""
+        given = self.prefix[1]
+        return (given,) if isinstance(given, str) else given
 
 
 class CountryInSpec(_Model):
@@ -232,7 +300,7 @@ def _condition_tag(value: Any) -> str | None:
         return "compare"
     if isinstance(value, BaseModel):
         name = next(iter(type(value).model_fields))
-        return "not" if name == "not_" else name
+        return {"not_": "not", "in_": "in"}.get(name, name)
     return None
 
 
@@ -273,13 +341,15 @@ _ConditionTree = Annotated[
     | Annotated[Compare, Tag("compare")]
     | Annotated[Flag, Tag("flag")]
     | Annotated[Missing, Tag("missing")]
+    | Annotated[In, Tag("in")]
+    | Annotated[Prefix, Tag("prefix")]
     | Annotated[CountryIn, Tag("country_in")]
     | Annotated[ProductIn, Tag("product_in")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
         custom_error_message="a condition is a mapping with one operator: all, any, not, gte, gt, "
-        "lte, lt, eq, ne, flag, missing, country_in or product_in",
+        "lte, lt, eq, ne, flag, missing, in, prefix, country_in or product_in",
     ),
 ]
 Condition = Annotated[_ConditionTree, BeforeValidator(_bounded)]
@@ -399,29 +469,124 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 _SYMBOL = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "==", "ne": "!="}
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def compare(name: str, a: Any, b: Any) -> bool:
+    """The comparison ``name`` of two operand values, as both evaluators decide it.
+
+    A missing value (``None``) makes every comparison false; numbers compare rounded to
+    :data:`PRECISION` places; a number and a non-number are only ``ne``.
+    """
+    if a is None or b is None:
+        return False
+    num_a, num_b = _is_number(a), _is_number(b)
+    if num_a and num_b:
+        a, b = round(a, PRECISION), round(b, PRECISION)
+    elif num_a != num_b or (type(a) is not type(b) and name not in ("eq", "ne")):
+        return name == "ne"
+    try:
+        return bool(OPERATORS[name](a, b))
+    except TypeError:
+        return False
+
+
+def _set_key(value: Any) -> tuple[str, Any]:
+    if isinstance(value, bool):
+        return ("b", value)
+    if _is_number(value):
+        return ("n", round(value, PRECISION))
+    return ("s", value)
+
+
+class SetMatcher:  # a class, not a closure, so compiled policies pickle
+    """``value in values`` as ``in`` decides it: typed (``True`` is not ``1``), numbers rounded."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.keys = frozenset(_set_key(v) for v in values)
+
+    def __call__(self, value: Any) -> bool:
+        return value is not None and isinstance(value, (str, int, float)) and _set_key(value) in self.keys
+
+
+class PrefixMatcher:  # a class, not a closure, so compiled policies pickle
+    """The prefix a string starts with (the shortest), else None; one set lookup per prefix length."""
+
+    __slots__ = ("lengths", "wanted")
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.lengths = sorted({len(p) for p in prefixes})
+        self.wanted = frozenset(prefixes)
+
+    def __call__(self, value: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        for n in self.lengths:
+            if n > len(value):
+                return None
+            if value[:n] in self.wanted:
+                return value[:n]
+        return None
+
+
 class _Compare(Node):
-    __slots__ = ("fn", "left", "name", "right")
+    __slots__ = ("left", "name", "right")
 
     def __init__(self, name: str, left: Any, right: Any) -> None:
-        self.name, self.left, self.right, self.fn = name, left, right, OPERATORS[name]
+        self.name, self.left, self.right = name, left, right
 
     def test(self, ctx: Context, out: Matched) -> bool:
         a, b = _value(self.left, ctx), _value(self.right, ctx)
-        if a is None or b is None:
-            return False
-        num_a = isinstance(a, (int, float)) and not isinstance(a, bool)
-        num_b = isinstance(b, (int, float)) and not isinstance(b, bool)
-        if num_a and num_b:
-            a, b = round(a, PRECISION), round(b, PRECISION)
-        elif num_a != num_b or (type(a) is not type(b) and self.name not in ("eq", "ne")):
-            return self.name == "ne"
-        try:
-            ok = bool(self.fn(a, b))
-        except TypeError:
-            return False
+        ok = compare(self.name, a, b)
         if ok:
-            out.facts.append(f"{_describe(self.left)} = {a!r} {_SYMBOL[self.name]} {_describe(self.right)}")
+            shown = round(a, PRECISION) if _is_number(a) and _is_number(b) else a
+            out.facts.append(f"{_describe(self.left)} = {shown!r} {_SYMBOL[self.name]} {_describe(self.right)}")
         return ok
+
+
+class _In(Node):
+    __slots__ = ("match", "name")
+
+    def __init__(self, name: str, values: tuple[Any, ...]) -> None:
+        self.name, self.match = name, SetMatcher(values)
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        value = ctx.attribute(self.name)
+        if self.match(value):
+            out.facts.append(f"attribute {self.name} = {value!r} is in the set")
+            return True
+        return False
+
+
+class _Prefix(Node):
+    __slots__ = ("match", "name")
+
+    def __init__(self, name: str, prefixes: tuple[str, ...]) -> None:
+        self.name, self.match = name, PrefixMatcher(prefixes)
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        value = ctx.attribute(self.name)
+        found = self.match(value)
+        if found is not None:
+            out.facts.append(f"attribute {self.name} = {value!r} starts with {found!r}")
+            return True
+        return False
+
+
+class _MissingAttribute(Node):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def test(self, ctx: Context, out: Matched) -> bool:
+        if ctx.attribute(self.name) is None:
+            out.facts.append(f"attribute {self.name} not provided")
+            return True
+        return False
 
 
 class _Flag(Node):
@@ -484,7 +649,11 @@ def compile_condition(cond: Any) -> Node:
     if isinstance(cond, Flag):
         return _Flag(cond.flag)
     if isinstance(cond, Missing):
-        return _Missing(cond.missing)
+        return _Missing(cond.missing) if isinstance(cond.missing, str) else _MissingAttribute(cond.missing.attribute)
+    if isinstance(cond, In):
+        return _In(cond.attribute, cond.in_[1])
+    if isinstance(cond, Prefix):
+        return _Prefix(cond.attribute, cond.prefixes)
     if isinstance(cond, CountryIn):
         return _CountryIn(cond.country_in)
     if isinstance(cond, ProductIn):
@@ -500,6 +669,34 @@ def walk(cond: Any) -> list[Any]:
             out.extend(walk(c))
     elif isinstance(cond, Not):
         out.extend(walk(cond.not_))
+    return out
+
+
+def walk_paths(cond: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Every condition node in ``cond`` with its key path below ``path``, depth first."""
+    out: list[tuple[tuple[str | int, ...], Any]] = [(path, cond)]
+    if isinstance(cond, (All, Any_)):
+        key = "all" if isinstance(cond, All) else "any"
+        for i, c in enumerate(cond.all if isinstance(cond, All) else cond.any):
+            out.extend(walk_paths(c, (*path, key, i)))
+    elif isinstance(cond, Not):
+        out.extend(walk_paths(cond.not_, (*path, "not")))
+    return out
+
+
+def attribute_reads(cond: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every attribute ``cond`` reads, with the key path of the ``attribute`` key naming it."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for at, node in walk_paths(cond, path):
+        if isinstance(node, Compare):
+            name, pair = node.op
+            out += [
+                ((*at, name, j, "attribute"), o.attribute) for j, o in enumerate(pair) if isinstance(o, AttributeRef)
+            ]
+        elif isinstance(node, (In, Prefix)):
+            out.append(((*at, "in" if isinstance(node, In) else "prefix", 0, "attribute"), node.attribute))
+        elif isinstance(node, Missing) and node.attribute is not None:
+            out.append(((*at, "missing", "attribute"), node.attribute))
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ._version import __version__
+from .attributes import attribute_gaps, counterparty_issues
 from .columns import Record, _Item
 from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
 from .counterparty import Counterparty, Owner, TradePartner
@@ -349,6 +350,8 @@ class Engine:
                 if isinstance(rule, ConditionRule):
                     self.conditions[rule.id] = compile_condition(rule.when)
         self.override_nodes = [compile_condition(o.when) for o in model.overrides]
+        self.attribute_specs = model.attributes
+        self.attribute_gaps = attribute_gaps(model)
         order = {"add": 0, "cap": 1, "floor": 2, "prohibit": 3}
         self.override_order = sorted(range(len(model.overrides)), key=lambda i: order[model.overrides[i].action])
         self.tiers = sorted(model.tiers, key=lambda t: t.min)
@@ -450,6 +453,10 @@ class Engine:
     # ------------------------------------------------------------ scoring
     def score(self, cp: Counterparty | Record, as_of: date) -> Result:
         """Score one validated counterparty on ``as_of``."""
+        if self.attribute_specs is not None:
+            issues = counterparty_issues(self.attribute_specs, cp.attributes)
+            if issues:
+                raise CounterpartyError(issues)
         snap = self.snapshot(as_of)
         ctx = _Context(self, snap, cp)
         contributions: list[Contribution] = []
@@ -651,7 +658,15 @@ class _Context:
             return self._exposure_rule(rule)
         node = self.engine.conditions[rule.id]
         out = Matched()
-        if not node.test(self, out):
+        hit = node.test(self, out)
+        gaps = self.engine.attribute_gaps.get(rule.id)
+        if gaps:
+            absent = [(name, pts) for name, pts in gaps if self.cp.attributes.get(name) is None]
+            missing = max((pts for _, pts in absent), default=0.0)
+            if absent and (not hit or missing > rule.points):
+                facts = [f"attributes.{name} not provided" for name, _ in absent]
+                return missing, f"{'; '.join(facts)}: scored as missing data ({_fmt(missing)} points)", facts, []
+        if not hit:
             return None
         reason = self.engine.templates[rule.id].render({"points": rule.points, "facts": "; ".join(out.facts)})
         sources = self.snap.refs(out.memberships) + self.engine.citations[rule.id]

@@ -88,11 +88,12 @@ class PolicyError(RiskscoreError, ValueError):
 
 @dataclass(frozen=True)
 class FieldIssue:
-    """One problem in a counterparty, located by its field path (``owners[1].share``)."""
+    """One problem in a counterparty, located by its field path (``owners[1].share``), with a ``code``."""
 
     path: str
     message: str
     value: object = field(default=None, compare=False)
+    code: str = field(default="invalid", compare=False)
 
     def __str__(self) -> str:
         return f"{self.path or '<counterparty>'}: {self.message}"

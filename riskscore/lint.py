@@ -23,7 +23,8 @@ guidelines:
     Every override must explain itself: a rationale of at least four words and twenty
     characters that is not a placeholder such as "TODO".
 
-Other checks: ``unreachable-tier`` (warning) for a tier no score can land in,
+Other checks: ``undeclared-attribute`` (warning) for an attribute read by a policy that
+declares no ``attributes`` (see :mod:`riskscore.attributes`), ``unreachable-tier`` (warning) for a tier no score can land in,
 ``dead-rule`` / ``dead-override`` (warning) for what can never fire, and
 ``unused-suppression`` (warning) for a suppression that matched nothing.
 
@@ -52,6 +53,7 @@ from typing import Any, Literal
 
 from . import conditions as cond
 from ._yaml import LocatedData, PathKey
+from .attributes import attribute_gaps, reads
 from .errors import PolicyError
 from .policy import Policy, parse_as_of, read_policy_file
 from .policy_model import ConditionRule, CountryRiskRule, LintSuppression, Rule
@@ -130,6 +132,7 @@ class _Linter:
         self.max_weight = self.cfg.max_factor_weight if max_factor_weight is None else max_factor_weight
         self.tiers = sorted(self.m.tiers, key=lambda t: t.min)
         self.dead = never_fires(policy)
+        self.gaps = attribute_gaps(self.m)
         self.out: list[Finding] = []
 
     def add(
@@ -168,8 +171,8 @@ class _Linter:
     def _rule_max(self, rule: Rule) -> float:
         if rule.id in self.dead:
             return 0.0
-        if isinstance(rule, ConditionRule):
-            return rule.points
+        if isinstance(rule, ConditionRule):  # an absent declared attribute scores its missing_points
+            return max([rule.points, *(pts for _, pts in self.gaps.get(rule.id, ()))])
         extra = [getattr(rule, "missing_points", None), getattr(rule, "empty_points", None)]
         return float(max([self._max_risk(), *(float(x) for x in extra if x is not None)]))
 
@@ -363,6 +366,22 @@ class _Linter:
                     ("overrides", oi),
                 )
 
+    def undeclared_attributes(self) -> None:
+        if self.m.attributes is not None:
+            return
+        first: dict[str, PathKey] = {}
+        for path, name in reads(self.m):
+            first.setdefault(name, path)
+        for name, path in first.items():
+            self.add(
+                "undeclared-attribute",
+                "warning",
+                name,
+                f"the policy reads attribute {name!r} but declares no `attributes`: its type is not checked, "
+                "so a value of the wrong type or a typo silently makes conditions false",
+                path,
+            )
+
     def categories(self) -> None:
         for i, lp in enumerate(self.m.country_risk.lists):
             lst = self.policy.lists.get(lp.list)
@@ -408,6 +427,7 @@ class _Linter:
                 )
 
     def run(self) -> LintReport:
+        self.undeclared_attributes()
         self.categories()
         self.list_dates()
         self.dominant_factor()

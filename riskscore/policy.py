@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from . import conditions as cond
 from ._dates import DateProblem, parse_date
 from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
+from .attributes import declaration_issues
 from .batch import BatchResult, score_many
 from .columns import Columns, fast_record
 from .counterparty import Counterparty, parse_counterparty
@@ -380,6 +381,8 @@ class _Checker:
                     ("overrides", oi, "tier"), f"unknown tier {ov.tier!r}", "unknown-tier", _suggest(ov.tier, tier_ids)
                 )
             self._condition(ov.when, ("overrides", oi, "when"), all_factors, in_override=True)
+        for path, message, code, suggestion in declaration_issues(m):
+            self.add(path, message, code, suggestion)
 
     def _unique(self, key: str, ids: list[str]) -> None:
         seen: set[str] = set()
@@ -420,9 +423,12 @@ class _Checker:
 
 
 def _fingerprint(model: PolicyModel, lists: Mapping[str, JurisdictionList]) -> str:
+    # content only: how `lists:` spells the paths (../lists, ../lists/, absolute) is not hashed
+    policy = model.model_dump(mode="json", by_alias=True, exclude={"lists"})
+    if policy.get("attributes", 0) is None:  # policies without the section keep their fingerprint
+        del policy["attributes"]
     canonical = {
-        # content only: how `lists:` spells the paths (../lists, ../lists/, absolute) is not hashed
-        "policy": model.model_dump(mode="json", by_alias=True, exclude={"lists"}),
+        "policy": policy,
         "lists": [lists[k].model_dump(mode="json") for k in sorted(lists)],
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
