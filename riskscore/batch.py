@@ -31,7 +31,7 @@ from .conditions import OPERATORS, PRECISION
 from .counterparty import Counterparty
 from .errors import CounterpartyError, FieldIssue
 from .policy_model import ConditionRule, CountryRiskRule, ExposureRule, OwnershipRule, Rule
-from .result import Result
+from .result import Result, ResultWarning
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -608,6 +608,11 @@ class BatchResult:
         ids: the counterparty ids (``None`` for invalid rows).
         errors: one :class:`~riskscore.CounterpartyError` per invalid row (``index`` set).
         mode: ``"vectorised"`` or ``"per-row"`` (then ``fallback_reason`` says why).
+        as_of, fingerprint: the date scored and the policy's fingerprint, as on every row.
+        warnings: the :class:`~riskscore.ResultWarning` list that holds for the whole batch:
+            ``stale-list`` and ``no-history`` (on every row's result too) and ``unknown-possible``
+            for a list with countries of unknown status; ``batch[i].warnings`` says which row
+            touched them (``unknown-status``).
     """
 
     def __init__(
@@ -625,6 +630,8 @@ class BatchResult:
         self._source = source
         self._rows = rows
         self.as_of = as_of
+        self.fingerprint = engine.fingerprint
+        self.warnings: list[ResultWarning] = engine.date_warnings(as_of)
         self.mode = mode
         self.fallback_reason = fallback_reason
         self.tier_ids = [t.id for t in engine.tiers]

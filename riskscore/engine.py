@@ -37,7 +37,17 @@ from .policy_model import (
     PolicyModel,
     Rule,
 )
-from .result import AppliedOverride, Contribution, Result, SourceRef
+from .result import (
+    AppliedOverride,
+    Contribution,
+    Result,
+    ResultWarning,
+    SourceRef,
+    no_history,
+    stale_list,
+    unknown_possible,
+    unknown_status,
+)
 
 __all__ = ["CountryRisk", "Engine"]
 
@@ -207,8 +217,7 @@ class _Snapshot:
         self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}
         self.memo: dict[Any, Any] = {}
         self.warnings = [
-            f"list '{lst.id}' was last reviewed on {lst.reviewed} (review due {lst.review_horizon}); "
-            f"changes after that date are not reflected"
+            stale_list(lst.id, lst.reviewed, lst.review_horizon, as_of)
             for lst in engine.applied_lists
             if as_of > lst.review_horizon
         ]
@@ -216,8 +225,7 @@ class _Snapshot:
         # no country-risk lookup does it for them.
         risk_lists = {lst.id for _, lst in engine.mappings}
         self.warnings += [
-            f"list '{lst.id}' has no recorded history before {lst.history_from}; "
-            f"conditions on it cannot match on {as_of}"
+            no_history(lst.id, lst.history_from, as_of)
             for lst in engine.applied_lists
             if lst.id not in risk_lists and as_of < lst.history_from
         ]
@@ -344,16 +352,13 @@ class Engine:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ dates and countries
-    def date_warnings(self, as_of: date) -> list[str]:
+    def date_warnings(self, as_of: date) -> list[ResultWarning]:
         """Warnings that hold for every result on ``as_of`` plus, for bulk output without
         per-row warnings, the country-risk lists whose status may be unknown on that date."""
         out = list(self.snapshot(as_of).warnings)
         for lp, lst in self.mappings:
             if lp.unknown_points is None and (as_of < lst.history_from or lst.coverage == "listed"):
-                out.append(
-                    f"list '{lst.id}' has no recorded status on {as_of} for some countries (history from "
-                    f"{lst.history_from}, coverage {lst.coverage}); rows touching them may be understated"
-                )
+                out.append(unknown_possible(lst.id, lst.history_from, lst.coverage, as_of))
         return out
 
     def snapshot(self, as_of: date) -> _Snapshot:
@@ -568,11 +573,11 @@ class _Context:
                     self._unknown[list_id].append(code)
         return risk
 
-    def unknown_warnings(self) -> list[str]:
+    def unknown_warnings(self) -> list[ResultWarning]:
         """One warning per list whose status was unknown for a country scored."""
+        lists = self.engine.lists
         return [
-            f"list '{list_id}' has no recorded status on {self.snap.as_of} for {', '.join(codes)}; "
-            f"the policy sets no unknown_points for it, so their risk may be understated"
+            unknown_status(list_id, lists[list_id].history_from, self.snap.as_of, codes)
             for list_id, codes in self._unknown.items()
         ]
 

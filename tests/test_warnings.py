@@ -1,0 +1,105 @@
+"""Warnings are structured: a code, the list, the dates involved and a message (issue 8, section 4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pydantic
+import pytest
+from conftest import PolicyFactory
+
+import riskscore
+from riskscore import Policy
+from riskscore.cli import main
+
+RECORDS = [
+    {
+        "id": "mixed",
+        "incorporation": "DE",
+        "owners": [{"country": "IR", "share": 1.0}],
+        "trade_partners": [{"country": "FR", "share": 0.5}, {"country": "KP", "share": 0.5}],
+    },
+    {"id": "plain", "incorporation": "FR", "owners": [], "trade_partners": []},
+    {"id": "goods", "incorporation": "TR", "owners": [], "trade_partners": [], "products": ["8542"]},
+]
+# before every list's history, before two EU lists', before the product list's, past the FATF review horizon
+DATES = ["2019-01-01", "2023-01-01", "2023-06-01", "2026-11-23"]
+
+
+def test_a_stale_list_warning_carries_its_code_list_and_dates(make_policy: PolicyFactory) -> None:
+    policy = make_policy()
+    (w,) = policy.score({"id": "p", "incorporation": "DE", "trade_partners": []}, as_of="2025-01-01").warnings
+    assert (w.code, w.list_id, w.as_of, w.reviewed, w.review_due) == (
+        "stale-list",
+        "test_high",
+        date(2025, 1, 1),
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
+    assert str(w) == w.message and "last reviewed on 2024-01-01" in str(w)  # str() is the 0.1 text
+
+
+def test_an_unknown_status_warning_names_the_countries(make_policy: PolicyFactory) -> None:
+    cp = {"id": "p", "incorporation": "DE", "trade_partners": [{"country": "FR", "share": 1.0}]}
+    warnings = make_policy().score(cp, as_of="2019-01-01").warnings
+    assert [(w.code, w.list_id, w.history_from, w.countries) for w in warnings] == [
+        ("unknown-status", "test_high", date(2020, 1, 1), ("DE", "FR"))
+    ]
+
+
+def test_a_list_read_only_by_conditions_warns_no_history(policy: Policy) -> None:
+    warnings = policy.score(RECORDS[2], as_of="2023-06-01").warnings
+    assert ("no-history", "chpl_products", date(2024, 2, 23)) in {(w.code, w.list_id, w.history_from) for w in warnings}
+
+
+def test_warnings_are_frozen_and_hashable(make_policy: PolicyFactory) -> None:
+    (w,) = make_policy().score({"id": "p", "incorporation": "DE", "trade_partners": []}, as_of="2025-01-01").warnings
+    assert isinstance(w, riskscore.ResultWarning) and hash(w) == hash(w.model_copy())
+    with pytest.raises(pydantic.ValidationError):
+        w.code = "unknown-status"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("as_of", DATES)
+def test_score_and_score_many_give_the_same_warnings(policy: Policy, as_of: str) -> None:
+    batch = policy.score_many(RECORDS, as_of)
+    assert batch.as_of == date.fromisoformat(as_of) and batch.fingerprint == policy.fingerprint
+    batch_level = {(w.code, w.list_id) for w in batch.warnings}
+    for i, record in enumerate(RECORDS):
+        row = policy.score(record, as_of).warnings
+        assert batch[i].warnings == row
+        for w in row:  # every row warning is announced once for the whole batch
+            if w.code == "unknown-status":
+                assert ("unknown-possible", w.list_id) in batch_level
+            else:
+                assert w in batch.warnings
+    assert batch.warnings, "every date here has at least one warning"
+
+
+def test_a_batch_on_a_clean_date_has_no_warnings(make_policy: PolicyFactory) -> None:
+    batch = make_policy().score_many([{"id": "p", "incorporation": "DE", "trade_partners": []}], "2024-07-01")
+    assert batch.warnings == [] and batch[0].warnings == []
+
+
+def test_json_output_shows_the_structured_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps(RECORDS[0]) + "\n")
+    assert main(["score", str(data), "--format", "json", "--as-of", "2026-11-23"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    warnings = json.loads(line)["warnings"]
+    assert {"code": "stale-list", "list_id": "fatf_increased_monitoring"}.items() <= next(
+        w for w in warnings if w["list_id"] == "fatf_increased_monitoring"
+    ).items()
+    assert {w["code"] for w in warnings} == {"stale-list"} and all(w["review_due"] for w in warnings)
+
+
+def test_explain_text_shows_the_warning_code(policy: Policy) -> None:
+    text = policy.score(RECORDS[0], as_of="2026-11-23").explain()
+    assert "stale-list: list 'fatf_increased_monitoring' was last reviewed" in text
+
+
+def test_a_result_round_trips_through_json_with_its_warnings(policy: Policy) -> None:
+    result = policy.score(RECORDS[0], as_of="2023-01-01")
+    again = riskscore.Result.model_validate_json(result.model_dump_json())
+    assert again.warnings == result.warnings and {w.code for w in again.warnings} == {"no-history", "unknown-status"}
