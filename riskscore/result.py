@@ -68,9 +68,10 @@ class ResultWarning(_Model):
       ``history_from``, so conditions on it cannot match on ``as_of``.
     - ``unknown-status``: the list has no recorded status on ``as_of`` for ``countries``
       and the policy sets no ``unknown_points`` for it; their risk may be understated.
-    - ``unknown-possible`` (batch and stream level only): some countries may have no
-      recorded status on the list on ``as_of`` (before ``history_from``, or a list with
-      ``coverage: listed``); the rows touching them carry ``unknown-status``.
+    - ``unknown-possible`` (the streaming CLI's header only): some countries may have no
+      recorded status on the list on ``as_of`` (before ``history_from``, ``coverage:
+      listed``, or an entry dated only "on or before" a later date); the rows touching
+      them carry ``unknown-status``.
 
     ``str(warning)`` is the message.
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pydantic
 import pytest
-from conftest import PolicyFactory
+from conftest import TEST_POLICY, PolicyFactory, write_policy
 
 import riskscore
 from riskscore import Policy
@@ -61,25 +61,73 @@ def test_warnings_are_frozen_and_hashable(make_policy: PolicyFactory) -> None:
         w.code = "unknown-status"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("as_of", DATES)
+@pytest.mark.parametrize("as_of", [*DATES, "2025-10-01"])
 def test_score_and_score_many_give_the_same_warnings(policy: Policy, as_of: str) -> None:
-    batch = policy.score_many(RECORDS, as_of)
-    assert batch.as_of == date.fromisoformat(as_of) and batch.fingerprint == policy.fingerprint
-    batch_level = {(w.code, w.list_id) for w in batch.warnings}
-    for i, record in enumerate(RECORDS):
-        row = policy.score(record, as_of).warnings
-        assert batch[i].warnings == row
-        for w in row:  # every row warning is announced once for the whole batch
-            if w.code == "unknown-status":
-                assert ("unknown-possible", w.list_id) in batch_level
-            else:
-                assert w in batch.warnings
-    assert batch.warnings, "every date here has at least one warning"
+    records = [*RECORDS, {"id": "sy", "incorporation": "SY", "owners": [{"country": "DE", "share": 1.0}]}]
+    records += [{"id": "bad", "incorporation": "Narnia"}]  # an invalid row in between shifts no row
+    for batch in (
+        policy.score_many(records, as_of, errors="collect"),
+        policy.score_many(riskscore.Columns.from_records(records[:-1]), as_of),
+    ):
+        assert batch.as_of == date.fromisoformat(as_of) and batch.fingerprint == policy.fingerprint
+        unknown: dict[str, set[str]] = {}
+        for i, record in enumerate(records[: len(batch)]):
+            if not batch.ok[i]:
+                with pytest.raises(riskscore.CounterpartyError):
+                    batch.row_warnings(i)
+                continue
+            row = policy.score(record, as_of).warnings
+            assert batch.row_warnings(i) == row  # from the columns, not re-scored
+            assert batch[i].warnings == row
+            for w in row:
+                if w.code == "unknown-status":
+                    unknown.setdefault(w.list_id, set()).update(w.countries)
+                else:
+                    assert w in batch.warnings  # the date's warnings hold for the whole batch
+        whole = {w.list_id: set(w.countries) for w in batch.warnings if w.code == "unknown-status"}
+        assert whole == unknown  # one per list, every country of every valid row
+        assert batch.warnings, "every date here has at least one warning"
+
+
+def test_an_entry_dated_only_on_or_before_warns_in_score_many_and_the_stream(
+    policy: Policy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Syria's EU listing is dated only "on or before 2026-01-29": on 2025-10-01 its status is unknown
+    record = {"id": "sy", "incorporation": "SY", "owners": [], "trade_partners": []}
+    batch = policy.score_many([record], "2025-10-01")
+    assert [(w.code, w.list_id, w.countries) for w in batch.warnings] == [
+        ("unknown-status", "eu_high_risk_third_countries", ("SY",))
+    ]
+    data = tmp_path / "sy.jsonl"
+    data.write_text(json.dumps(record) + "\n")
+    assert main(["score", str(data), "--format", "jsonl", "--as-of", "2025-10-01"]) == 0
+    assert "list 'eu_high_risk_third_countries' has no recorded status on 2025-10-01" in capsys.readouterr().err
+
+
+SHORT_CIRCUIT = """\
+      - id: pep_with_risky_owner
+        kind: condition
+        when: {all: [{flag: pep}, {gte: [{risk: owners}, 50]}]}
+        points: 10
+        reason: "pep with a risky owner {points}"
+"""
+
+
+def test_an_unknown_status_warns_even_where_a_condition_short_circuits(tmp_path: Path) -> None:
+
+    text = TEST_POLICY.replace(
+        '        reason: "exposure {exposure}"\n', '        reason: "exposure {exposure}"\n' + SHORT_CIRCUIT
+    )
+    policy = riskscore.load_policy(write_policy(tmp_path, policy=text))
+    cp = {"id": "p", "incorporation": "DE", "owners": [{"country": "FR", "share": 1.0}], "trade_partners": []}
+    expected = [("unknown-status", ("DE", "FR"))]  # FR: owners' risk is read, if only when pep is true
+    assert [(w.code, w.countries) for w in policy.score(cp, "2019-01-01").warnings] == expected
+    assert [(w.code, w.countries) for w in policy.score_many([cp], "2019-01-01").row_warnings(0)] == expected
 
 
 def test_a_batch_on_a_clean_date_has_no_warnings(make_policy: PolicyFactory) -> None:
     batch = make_policy().score_many([{"id": "p", "incorporation": "DE", "trade_partners": []}], "2024-07-01")
-    assert batch.warnings == [] and batch[0].warnings == []
+    assert batch.warnings == [] and batch[0].warnings == [] and batch.row_warnings(0) == []
 
 
 def test_json_output_shows_the_structured_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
