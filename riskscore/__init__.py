@@ -12,45 +12,47 @@
 >>> print(result.explain())                    # doctest: +SKIP
 """
 
-from __future__ import annotations
-
-import contextlib
-
+# No ``from __future__ import annotations`` and no stdlib imports here: each would bind a
+# name (``annotations``, ``contextlib``) in the public namespace.
 from ._version import __version__ as __version__
-from .batch import BatchResult
+from .batch import BatchError, BatchResult
 from .columns import Columns
-from .counterparty import Counterparty, Owner, TradePartner
+from .counterparty import Counterparty, Owner, TradePartner, parse_counterparty_json
 from .countries import normalize_country
-from .errors import AsOfError, CounterpartyError, CountryError, PolicyError, RiskscoreError
+from .errors import AsOfError, CounterpartyError, CountryError, FieldIssue, Issue, PolicyError, RiskscoreError
 from .lists import JurisdictionList, Status
-from .policy import Policy, load_policy
-from .result import AppliedOverride, Contribution, Result, SourceRef
+from .policy import Policy, load_policy, load_policy_bytes
+from .result import AppliedOverride, Contribution, Result, ResultWarning, SourceRef
 
 __all__ = [
     "AppliedOverride",
     "AsOfError",
+    "BatchError",
     "BatchResult",
     "Columns",
     "Contribution",
     "Counterparty",
     "CounterpartyError",
     "CountryError",
+    "FieldIssue",
+    "Issue",
     "JurisdictionList",
     "Owner",
     "Policy",
     "PolicyError",
     "Result",
+    "ResultWarning",
     "RiskscoreError",
     "SourceRef",
     "Status",
     "TradePartner",
     "load_policy",
+    "load_policy_bytes",
     "normalize_country",
+    "parse_counterparty_json",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and not isinstance(_obj, type(__builtins__)):
-        with contextlib.suppress(AttributeError, TypeError):
-            _obj.__module__ = "riskscore"
+for _name in __all__:  # re-home, so reprs and docs say riskscore.Policy
+    _obj = globals()[_name]  # every public name is a class or a function
+    _obj.__module__ = "riskscore"
 del _name, _obj

@@ -35,7 +35,7 @@ from .conditions import OPERATORS, PRECISION
 from .counterparty import Counterparty
 from .errors import CounterpartyError, FieldIssue
 from .policy_model import ConditionRule, CountryRiskRule, ExposureRule, OwnershipRule, Rule
-from .result import Result
+from .result import Result, ResultWarning, unknown_status
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -224,6 +224,7 @@ class DatePlan:
         self.risk_rounded = True
         self._members: dict[Any, B] = {}
         self._products: dict[Any, B] = {}
+        self._unknown = np.zeros(0, np.bool_)
 
     def country_risk(self) -> F64:
         """Risk points per country number."""
@@ -250,6 +251,17 @@ class DatePlan:
         # the engine's answer (a subdivision matches through its own listing or its country's)
         return bool(self.engine.snapshot(self.as_of).matches(spec, code))
 
+    def country_unknown(self) -> B:
+        """Per country number: has it no recorded status, on the date, on a country-risk list
+        without ``unknown_points``."""
+        codes = COUNTRIES.codes
+        have = self._unknown
+        if len(have) < len(codes):
+            snap = self.engine.snapshot(self.as_of)
+            extra = [bool(snap.country(c).unknown) for c in codes[len(have) :]]
+            have = self._unknown = np.concatenate([have, np.array(extra, np.bool_)])
+        return have
+
     def product_member(self, spec: cond.ProductInSpec) -> B:
         """Per product number: does the HS code match a listed entry of ``spec.list``."""
         key = (spec.list, None if spec.categories is None else tuple(spec.categories))
@@ -269,6 +281,20 @@ class DatePlan:
             if m.period is not None and (spec.categories is None or m.period.category in spec.categories):
                 return True
         return False
+
+
+def _row_codes(cols: Columns, k: int, fields: Sequence[str]) -> list[list[str]]:
+    """The country codes of column row ``k``, one list per field of ``fields``."""
+    codes = COUNTRIES.codes
+    out: list[list[str]] = []
+    for name in fields:
+        if name == "incorporation":
+            inc = int(cols.incorporation[k])
+            out.append([codes[inc]] if inc >= 0 else [])
+        else:
+            rag: Ragged = getattr(cols, name)
+            out.append([codes[v] for v in rag.values[rag.offsets[k] : rag.offsets[k + 1]].tolist()])
+    return out
 
 
 def _plan(engine: Engine, as_of: date) -> DatePlan:
@@ -685,6 +711,11 @@ class BatchResult:
         ids: the counterparty ids (``None`` for invalid rows).
         errors: one :class:`~riskscore.CounterpartyError` per invalid row (``index`` set).
         mode: ``"vectorised"`` or ``"per-row"`` (then ``fallback_reason`` says why).
+        as_of, fingerprint: the date scored and the policy's fingerprint, as on every row.
+        warnings: the :class:`~riskscore.ResultWarning` list of the whole batch: the date's
+            ``stale-list`` and ``no-history`` warnings (on every row too), then one
+            ``unknown-status`` per list naming every country (sorted) of the valid rows that has
+            no recorded status on it; :meth:`row_warnings` gives each row's own.
     """
 
     def __init__(
@@ -702,6 +733,11 @@ class BatchResult:
         self._source = source
         self._rows = rows
         self.as_of = as_of
+        self.fingerprint = engine.fingerprint
+        self.warnings: list[ResultWarning] = []
+        self._cols: Columns | None = None  # the columns scored (vectorised mode)
+        self._col_of: dict[int, int] | None = None  # input row -> column row, when they differ
+        self._unknown: dict[str, set[str]] = {}  # per-row mode: list id -> unknown countries seen
         self.mode = mode
         self.fallback_reason = fallback_reason
         self.tier_ids = [t.id for t in engine.tiers]
@@ -749,6 +785,63 @@ class BatchResult:
             cp = parse_counterparty(self._source[i], i)
         return self._engine.score(cp, self.as_of)
 
+    def row_warnings(self, i: int) -> list[ResultWarning]:
+        """Row ``i``'s warnings, as :meth:`~riskscore.Policy.score` gives them (``batch[i].warnings``).
+
+        Computed from the columns (no re-scoring); raises the row's error for an invalid row.
+        """
+        from .engine import unknown_warnings
+
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i in self._error_of:
+            raise self._error_of[i]
+        if self._cols is None:
+            return self[i].warnings
+        snap = self._engine.snapshot(self.as_of)
+        if not snap.unknown_lists:
+            return list(snap.warnings)
+        k = i if self._col_of is None else self._col_of[i]
+        return snap.warnings + unknown_warnings(snap, _row_codes(self._cols, k, self._engine.risk_fields))
+
+    def _finish(self) -> None:
+        """Set the batch-level warnings once every row is filled."""
+        snap = self._engine.snapshot(self.as_of)
+        unknown = self._unknown if self._cols is None else self._unknown_countries(snap.unknown_lists)
+        lists = {lst.id: lst for lst in snap.unknown_lists}
+        self.warnings = snap.warnings + [
+            unknown_status(lid, lists[lid].history_from, self.as_of, sorted(unknown[lid]))
+            for lid in lists
+            if unknown.get(lid)
+        ]
+
+    def _unknown_countries(self, unknown_lists: Sequence[Any]) -> dict[str, set[str]]:
+        """Per list: the countries of valid rows (in fields whose risk the policy reads) it has no status for."""
+        if not unknown_lists:
+            return {}
+        cols = self._cols
+        assert cols is not None
+        valid = self.ok if self._rows is None else self.ok[self._rows]
+        numbers: list[I64] = []
+        for name in self._engine.risk_fields:
+            if name == "incorporation":
+                numbers.append(cols.incorporation[valid & (cols.incorporation >= 0)].astype(np.int64))
+            else:
+                rag: Ragged = getattr(cols, name)
+                numbers.append(rag.values[valid[rag.rows()]].astype(np.int64))
+        touched = np.unique(np.concatenate(numbers)) if numbers else np.zeros(0, np.int64)
+        mask = _plan(self._engine, self.as_of).country_unknown()
+        snap = self._engine.snapshot(self.as_of)
+        codes = COUNTRIES.codes
+        out: dict[str, set[str]] = {}
+        for num in touched[mask[touched]].tolist():
+            code = codes[num]
+            for list_id in snap.country(code).unknown:
+                out.setdefault(list_id, set()).add(code)
+        return out
+
     def explain(self, i: int, *, markdown: bool = False) -> str:
         """The readable explanation of row ``i``, citing sources (see :meth:`riskscore.Result.explain`)."""
         return self[i].explain(markdown=markdown)
@@ -777,6 +870,9 @@ class BatchResult:
         self.tiers_before_overrides[error.index] = -1
 
     def _fill_result(self, i: int, result: Result) -> None:
+        for w in result.warnings:
+            if w.code == "unknown-status":
+                self._unknown.setdefault(w.list_id, set()).update(w.countries)
         self.ids[i] = result.counterparty_id
         self.scores[i] = result.score
         self.scores_before_overrides[i] = result.score_before_overrides
@@ -824,6 +920,9 @@ def score_many(
         assert isinstance(source, Columns)
         return _per_row(engine, [source.counterparty(i) for i in range(n)], as_of, errors, reason)
     batch = BatchResult(engine, as_of, n, source, rows, "vectorised", None)
+    batch._cols = cols
+    if rows is not None:
+        batch._col_of = {i: k for k, i in enumerate(rows.tolist())}
     if rows is None:
         batch.ids = list(cols.ids)
     else:
@@ -843,6 +942,7 @@ def score_many(
                 batch._fail(CounterpartyError([FieldIssue(field, msg)], index=index))
     for e in [*refused.values(), *bad]:  # after the kernel passes: rows of bad columns were computed, then dropped here
         batch._fail(e)
+    batch._finish()
     if errors == "raise" and batch.errors:
         raise BatchError(batch.errors)
     batch.errors.sort(key=lambda e: e.index or 0)
@@ -874,6 +974,7 @@ def _per_row(engine: Engine, records: Sequence[Any], as_of: date, errors: str, r
         except CounterpartyError as exc:
             exc.index = i
             batch._fail(exc)
+    batch._finish()
     if errors == "raise" and batch.errors:
         raise BatchError(batch.errors)
     return batch

@@ -234,13 +234,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
             out.write(result.model_dump_json() + "\n")
         else:
             for warning in result.warnings:
-                warnings[warning] = warnings.get(warning, 0) + 1
+                warnings[str(warning)] = warnings.get(str(warning), 0) + 1
             top = max(result.contributions, key=lambda c: c.weighted, default=None)
             why = f"  top: {top.rule_id} ({top.weighted:g})" if top else ""
             ovr = f"  overrides: {','.join(o.override_id for o in result.overrides)}" if result.overrides else ""
             out.write(f"{result.counterparty_id}\t{result.score:g}\t{result.tier}{why}{ovr}\n")
-    for warning, count in warnings.items():  # json output carries them in every result
-        sys.stderr.write(f"warning ({count} result(s)): {warning}\n")
+    for text, count in warnings.items():  # json output carries them in every result
+        sys.stderr.write(f"warning ({count} result(s)): {text}\n")
     if failed:
         sys.stderr.write(f"{failed} record(s) refused\n")
     return 1 if failed else 0

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from ._version import __version__
 from .attributes import attribute_gaps, counterparty_issues
 from .columns import Record, _Item
-from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, compile_condition
+from .conditions import PRECISION, CountryInSpec, Matched, Node, ProductInSpec, RiskRef, compile_condition, operands
 from .counterparty import Counterparty, Owner, TradePartner
 from .countries import country_name
 from .errors import CounterpartyError, FieldIssue
@@ -38,7 +38,19 @@ from .policy_model import (
     PolicyModel,
     Rule,
 )
-from .result import AppliedOverride, Contribution, Result, SourceRef, format_since
+from .result import (
+    AppliedOverride,
+    Contribution,
+    Result,
+    ResultWarning,
+    SourceRef,
+    format_since,
+    no_history,
+    stale_list,
+    unknown_possible,
+    unknown_scored,
+    unknown_status,
+)
 
 __all__ = ["MAX_FACTS", "CountryRisk", "Engine"]
 
@@ -235,17 +247,19 @@ class _Snapshot:
         self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}
         self.memo: dict[Any, Any] = {}
         self.warnings = [
-            f"list '{lst.id}' was last reviewed on {lst.reviewed} (review due {lst.review_horizon}); "
-            f"changes after that date are not reflected"
+            stale_list(lst.id, lst.reviewed, lst.review_horizon, as_of)
             for lst in engine.applied_lists
             if as_of > lst.review_horizon
+        ]
+        # country-risk lists without unknown_points whose status may be UNKNOWN on this date
+        self.unknown_lists = [
+            lst for lp, lst in engine.mappings if lp.unknown_points is None and lst.may_be_unknown(as_of)
         ]
         # Lists used only by conditions (product lists, say) report unknown dates here, since
         # no country-risk lookup does it for them.
         risk_lists = {lst.id for _, lst in engine.mappings}
         self.warnings += [
-            f"list '{lst.id}' has no recorded history before {lst.history_from}; "
-            f"conditions on it cannot match on {as_of}"
+            no_history(lst.id, lst.history_from, as_of)
             for lst in engine.applied_lists
             if lst.id not in risk_lists and as_of < lst.history_from
         ]
@@ -339,6 +353,7 @@ class Engine:
             (lp, lists[lp.list]) for lp in model.country_risk.lists if lp.list in lists
         ]
         self.applied_lists = [lst for _, lst in self.mappings]
+        self.risk_fields = _risk_fields(model)
         seen = {lst.id for lst in self.applied_lists}
         for lst in lists.values():
             if lst.id not in seen:
@@ -379,22 +394,20 @@ class Engine:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ dates and countries
-    def date_warnings(self, as_of: date) -> list[str]:
+    def date_warnings(self, as_of: date) -> list[ResultWarning]:
         """Warnings that hold for every result on ``as_of`` plus, for bulk output without
         per-row warnings, the country-risk lists whose status may be unknown on that date."""
-        out = list(self.snapshot(as_of).warnings)
-        for lp, lst in self.mappings:
-            if lp.unknown_points is None and (as_of < lst.history_from or lst.coverage == "listed"):
-                out.append(
-                    f"list '{lst.id}' has no recorded status on {as_of} for some countries (history from "
-                    f"{lst.history_from}, coverage {lst.coverage}); rows touching them may be understated"
-                )
-            elif lp.unknown_points and as_of < lst.history_from:
-                out.append(
-                    f"list '{lst.id}' has no recorded history before {lst.history_from}; the policy scores "
-                    f"its unknown statuses on {as_of} as {_fmt(lp.unknown_points)} points"
-                )
-        return out
+        snap = self.snapshot(as_of)
+        scored = [
+            unknown_scored(lst.id, lst.history_from, as_of, lp.unknown_points)
+            for lp, lst in self.mappings
+            if lp.unknown_points and as_of < lst.history_from
+        ]
+        return (
+            snap.warnings
+            + [unknown_possible(lst.id, lst.history_from, lst.coverage, as_of) for lst in snap.unknown_lists]
+            + scored
+        )
 
     def snapshot(self, as_of: date) -> _Snapshot:
         """The per-date country-risk cache (the 64 most recent dates are kept)."""
@@ -440,6 +453,12 @@ class Engine:
         if lp.points_per_unit is not None and m.period.value is not None:
             return min(100.0, _r(m.period.value * lp.points_per_unit))
         return lp.points
+
+    def warnings(self, snap: _Snapshot, cp: Counterparty | Record) -> list[ResultWarning]:
+        """The warnings of a result: the date's, and the unknown statuses of ``cp``'s countries."""
+        if not snap.unknown_lists:
+            return list(snap.warnings)
+        return snap.warnings + unknown_warnings(snap, (country_codes(cp, f) for f in self.risk_fields))
 
     def tier_of(self, score: float) -> str:
         """The tier of a score: the highest tier whose minimum is <= the rounded score."""
@@ -537,7 +556,7 @@ class Engine:
                 "factors": ctx.factors,
                 "contributions": contributions,
                 "overrides": applied,
-                "warnings": snap.warnings + ctx.unknown_warnings() if ctx.has_unknown else list(snap.warnings),
+                "warnings": self.warnings(snap, cp),
                 "as_of": as_of,
                 "policy_id": self.model.id,
                 "policy_version": self.model.version,
@@ -546,6 +565,52 @@ class Engine:
                 "engine_version": __version__,
             },
         )
+
+
+_COUNTRY_FIELDS = ("incorporation", "operations", "owners", "trade_partners")
+
+
+def _risk_fields(model: PolicyModel) -> tuple[str, ...]:
+    """The counterparty fields whose country risk the policy reads: by a country-risk,
+    ownership or exposure rule, or a ``{risk: field}`` operand (in any rule or override)."""
+    read: set[str] = set()
+    whens = [o.when for o in model.overrides]
+    for factor in model.factors:
+        for rule in factor.rules:
+            if isinstance(rule, CountryRiskRule | ExposureRule):
+                read.add(rule.field)
+            elif isinstance(rule, OwnershipRule):
+                read.add("owners")
+            elif isinstance(rule, ConditionRule):
+                whens.append(rule.when)
+    read |= {op.risk for when in whens for op in operands(when) if isinstance(op, RiskRef)}
+    return tuple(f for f in _COUNTRY_FIELDS if f in read)
+
+
+def country_codes(cp: Counterparty | Record, field: str) -> list[str]:
+    """The country codes of one field of a counterparty, in order."""
+    if field == "incorporation":
+        return [cp.incorporation] if cp.incorporation else []
+    if field == "operations":
+        return list(cp.operations or ())
+    items: Sequence[Owner | TradePartner | _Item] = getattr(cp, field) or ()
+    return [item.country for item in items]
+
+
+def unknown_warnings(snap: _Snapshot, codes_by_field: Iterable[Sequence[str]]) -> list[ResultWarning]:
+    """One ``unknown-status`` warning per list with no recorded status on the date for a
+    country of a field whose risk the policy reads (``Engine.risk_fields``, whether or not a
+    short-circuited condition read it), naming those countries in field order.
+    ``score`` and ``BatchResult.row_warnings`` both call this."""
+    found: dict[str, list[str]] = {}
+    for codes_of_field in codes_by_field:
+        for code in codes_of_field:
+            for list_id in snap.country(code).unknown:
+                codes = found.setdefault(list_id, [])
+                if code not in codes:
+                    codes.append(code)
+    lists = snap.engine.lists
+    return [unknown_status(list_id, lists[list_id].history_from, snap.as_of, codes) for list_id, codes in found.items()]
 
 
 def _citation(title: str, url: str | None) -> dict[str, Any]:
@@ -592,7 +657,7 @@ _COUNTRY_FIELDS = ("incorporation", "operations", "owners", "trade_partners")
 class _Context:
     """Per-call state: the counterparty, the date's snapshot and factor values so far."""
 
-    __slots__ = ("_unknown", "cp", "engine", "factors", "has_unknown", "snap", "weighted")
+    __slots__ = ("cp", "engine", "factors", "snap", "weighted")
 
     def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty | Record) -> None:
         self.engine = engine
@@ -600,27 +665,10 @@ class _Context:
         self.cp = cp
         self.factors: dict[str, float] = {}
         self.weighted = 0.0
-        self.has_unknown = False
-        self._unknown: dict[str, list[str]] = {}
 
     # -- helpers
     def _risk(self, code: str) -> CountryRisk:
-        risk = self.snap.country(code)
-        if risk.unknown:
-            self.has_unknown = True
-            for list_id in risk.unknown:
-                self._unknown.setdefault(list_id, [])
-                if code not in self._unknown[list_id]:
-                    self._unknown[list_id].append(code)
-        return risk
-
-    def unknown_warnings(self) -> list[str]:
-        """One warning per list whose status was unknown for a country scored."""
-        return [
-            f"list '{list_id}' has no recorded status on {self.snap.as_of} for {', '.join(codes)}; "
-            f"the policy sets no unknown_points for it, so their risk may be understated"
-            for list_id, codes in self._unknown.items()
-        ]
+        return self.snap.country(code)
 
     def _countries(self, name: str) -> list[tuple[str, float | None]]:
         cp = self.cp

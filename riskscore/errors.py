@@ -7,6 +7,7 @@ working for callers that do not know riskscore::
     RiskscoreError
     ├── PolicyError (ValueError)          a rule, list or policy file is invalid
     ├── CounterpartyError (ValueError)    a counterparty is invalid (field paths attached)
+    │   └── BatchError                    score_many: some records are invalid (riskscore.batch)
     ├── CountryError (LookupError)        a country value is not recognised
     └── AsOfError (ValueError)            an as-of date cannot be parsed
 

@@ -61,5 +61,5 @@ def explain(result: Result, *, markdown: bool = False) -> str:
             lines += [f"{sub}source: {_cite(src)}" for src in o.sources]
     if result.warnings:
         lines += ["", f"{h}Warnings"]
-        lines += [f"{b}{w}" for w in result.warnings]
+        lines += [f"{b}{w.code}: {w}" for w in result.warnings]
     return "\n".join(lines)

@@ -195,6 +195,14 @@ class JurisdictionList(_Model):
         """The last date this list may be relied on without a staleness warning."""
         return self.reviewed + timedelta(days=self.review_interval_days)
 
+    def may_be_unknown(self, as_of: dt.date) -> bool:
+        """Whether :meth:`status` can answer UNKNOWN for some code on ``as_of``."""
+        if self.coverage == "listed" or as_of < self.history_from:
+            return True
+        return any(
+            e.periods[0].listed.precision == "on_or_before" and as_of < e.periods[0].listed.date for e in self.entries
+        )
+
     def source(self, source_id: str) -> ListSource:
         """The source with this id."""
         return next(s for s in self.sources if s.id == source_id)

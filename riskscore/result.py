@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AppliedOverride", "Contribution", "DatePrecision", "Result", "SourceRef", "format_date", "format_since"]
+__all__ = [
+    "AppliedOverride",
+    "Contribution",
+    "DatePrecision",
+    "Result",
+    "ResultWarning",
+    "SourceRef",
+    "WarningCode",
+    "format_date",
+    "format_since",
+]
 
+WarningCode = Literal["stale-list", "no-history", "unknown-status", "unknown-possible", "unknown-scored"]
 DatePrecision = Literal["day", "month", "year", "on_or_before"]
 
 
@@ -89,6 +101,100 @@ class AppliedOverride(_Model):
     sources: list[SourceRef] = Field(default_factory=list)
 
 
+class ResultWarning(_Model):
+    """Something a result's reader must know: the score may not reflect every fact.
+
+    ``code`` says which kind (a backend routes on it, not on the English ``message``):
+
+    - ``stale-list``: ``as_of`` is past the list's review horizon (``reviewed`` plus its
+      review interval, ``review_due``); later changes to the list are not reflected.
+    - ``no-history``: a list only conditions read has no recorded history before
+      ``history_from``, so conditions on it cannot match on ``as_of``.
+    - ``unknown-status``: the list has no recorded status on ``as_of`` for ``countries``
+      and the policy sets no ``unknown_points`` for it; their risk may be understated.
+    - ``unknown-possible`` (the streaming CLI's header only): some countries may have no
+      recorded status on the list on ``as_of`` (before ``history_from``, ``coverage:
+      listed``, or an entry dated only "on or before" a later date); the rows touching
+      them carry ``unknown-status``.
+
+    ``str(warning)`` is the message.
+    """
+
+    code: WarningCode = Field(description="The kind of warning (stable, kebab-case).")
+    list_id: str = Field(description="The list the warning is about.")
+    as_of: date = Field(description="The date scored.")
+    message: str = Field(description="The warning in English.")
+    reviewed: date | None = Field(default=None, description="When the list was last reviewed (stale-list).")
+    review_due: date | None = Field(default=None, description="The list's review horizon (stale-list).")
+    history_from: date | None = Field(default=None, description="Start of the list's recorded history.")
+    countries: tuple[str, ...] = Field(default=(), description="Codes whose status is unknown (unknown-status).")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def stale_list(list_id: str, reviewed: date, review_due: date, as_of: date) -> ResultWarning:
+    """The ``stale-list`` warning: ``as_of`` is past ``review_due``."""
+    return ResultWarning(
+        code="stale-list",
+        list_id=list_id,
+        as_of=as_of,
+        reviewed=reviewed,
+        review_due=review_due,
+        message=f"list '{list_id}' was last reviewed on {reviewed} (review due {review_due}); "
+        f"changes after that date are not reflected",
+    )
+
+
+def no_history(list_id: str, history_from: date, as_of: date) -> ResultWarning:
+    """The ``no-history`` warning: a conditions-only list has no history on ``as_of``."""
+    return ResultWarning(
+        code="no-history",
+        list_id=list_id,
+        as_of=as_of,
+        history_from=history_from,
+        message=f"list '{list_id}' has no recorded history before {history_from}; "
+        f"conditions on it cannot match on {as_of}",
+    )
+
+
+def unknown_status(list_id: str, history_from: date, as_of: date, countries: Sequence[str]) -> ResultWarning:
+    """The ``unknown-status`` warning: no recorded status for ``countries`` on ``as_of``."""
+    return ResultWarning(
+        code="unknown-status",
+        list_id=list_id,
+        as_of=as_of,
+        history_from=history_from,
+        countries=tuple(countries),
+        message=f"list '{list_id}' has no recorded status on {as_of} for {', '.join(countries)}; "
+        f"the policy sets no unknown_points for it, so their risk may be understated",
+    )
+
+
+def unknown_possible(list_id: str, history_from: date, coverage: str, as_of: date) -> ResultWarning:
+    """The ``unknown-possible`` warning of bulk output: some countries may have no status."""
+    return ResultWarning(
+        code="unknown-possible",
+        list_id=list_id,
+        as_of=as_of,
+        history_from=history_from,
+        message=f"list '{list_id}' has no recorded status on {as_of} for some countries (history from "
+        f"{history_from}, coverage {coverage}); rows touching them may be understated",
+    )
+
+
+def unknown_scored(list_id: str, history_from: date, as_of: date, points: float) -> ResultWarning:
+    """The ``unknown-scored`` warning of bulk output: the policy scores statuses it cannot know."""
+    return ResultWarning(
+        code="unknown-scored",
+        list_id=list_id,
+        as_of=as_of,
+        history_from=history_from,
+        message=f"list '{list_id}' has no recorded history before {history_from}; the policy scores "
+        f"its unknown statuses on {as_of} as {points:g} points",
+    )
+
+
 class Result(_Model):
     """The outcome of scoring one counterparty under one policy at one date."""
 
@@ -100,7 +206,9 @@ class Result(_Model):
     factors: dict[str, float] = Field(description="Each factor's value, 0..100.")
     contributions: list[Contribution]
     overrides: list[AppliedOverride]
-    warnings: list[str] = Field(default_factory=list, description="Stale lists, unknown statuses...")
+    warnings: list[ResultWarning] = Field(
+        default_factory=list, description="Stale lists, unknown statuses...: each with a code, the list and dates."
+    )
     as_of: date
     policy_id: str
     policy_version: str

@@ -72,7 +72,7 @@ def test_fatf_lists_do_not_claim_a_review_of_the_october_2026_plenary(policy: Po
         assert lst.reviewed == date(2026, 6, 19) and lst.review_horizon == date(2026, 10, 27)
         assert "October 2026" in (lst.note or "")
     result = policy.score({"id": "x", "incorporation": "DE"}, "2026-12-01")
-    assert any("fatf_increased_monitoring" in w for w in result.warnings)  # still stale, and says so
+    assert any((w.code, w.list_id) == ("stale-list", "fatf_increased_monitoring") for w in result.warnings)
 
 
 # -- EU high-risk third countries (E1-E8)

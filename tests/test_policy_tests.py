@@ -99,20 +99,74 @@ def test_a_typo_in_a_case_file_gives_file_line_and_suggestion(
     assert f"{path}:12:7: extra_forbidden at 'cases[0].expect.fire': unknown key 'fire' (did you mean 'fires'?)" in out
 
 
-def test_unknown_fixture_and_bad_inline_counterparty_are_located(tmp_path: Path) -> None:
+def test_a_bad_country_in_an_inline_counterparty_is_reported_at_its_field_path(tmp_path: Path) -> None:
     text = CASE.replace("incorporation: DE", "incorporation: Narnia")
-    with pytest.raises(riskscore.PolicyError) as info:
-        load_case_file(case_file(tmp_path, text))
-    messages = [str(i) for i in info.value.issues]
-    assert any("cases[1].counterparty.incorporation" in m and "Narnia" in m for m in messages), messages
+    loaded = load_case_file(case_file(tmp_path, text))
+    assert [c.id for c in loaded.cases] == ["tr_is_high"]  # the other case still loads
+    (broken,) = loaded.broken
+    assert [(i.key_path, i.line) for i in broken.issues] == [("cases[1].counterparty.incorporation", 14)]
+    assert "Narnia" in broken.issues[0].message and "valid string" not in str(broken.issues[0])  # no union error
+
+
+def test_an_unknown_fixture_is_an_error_of_its_case_and_the_other_cases_run(tmp_path: Path) -> None:
     text = CASE.replace("counterparty: turkey\n", "counterparty: turkye\n")
-    with pytest.raises(riskscore.PolicyError) as info:
-        load_case_file(case_file(tmp_path, text))
-    assert "unknown fixture 'turkye' (did you mean 'turkey'?)" in str(info.value) and ":8:" in str(info.value)
+    report = run([case_file(tmp_path, text)])
+    by_id = {o.case_id: o for o in report.outcomes}
+    assert (by_id["tr_is_high"].status, by_id["de_is_low"].status) == ("error", "passed")
+    (issue,) = by_id["tr_is_high"].issues
+    assert (issue.code, issue.line, issue.suggestion) == ("unknown-fixture", 8, "turkey")
+    assert by_id["tr_is_high"].line == 7 and not report.errors
+
+
+def test_a_refused_patch_is_an_error_of_its_case(tmp_path: Path) -> None:
     text = CASE.replace("counterparty: turkey\n", "counterparty: turkey\n    patch: {{incorporation: Wakanda}}\n")
-    with pytest.raises(riskscore.PolicyError) as info:
-        load_case_file(case_file(tmp_path, text))
-    assert "bad-patch at 'cases[0].patch': incorporation: unknown country 'Wakanda'" in str(info.value)
+    report = run([case_file(tmp_path, text)])
+    by_id = {o.case_id: o for o in report.outcomes}
+    assert [(i.code, i.key_path) for i in by_id["tr_is_high"].issues] == [("bad-patch", "cases[0].patch")]
+    assert "incorporation: unknown country 'Wakanda'" in by_id["tr_is_high"].failures[0]
+    assert by_id["de_is_low"].status == "passed"
+
+
+def test_an_invalid_case_entry_is_an_error_of_that_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = case_file(tmp_path, CASE.replace("      fires:", "      fire:"))
+    assert main(["test", str(path), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert {c["id"]: (c["status"], c["codes"]) for c in data["cases"]} == {
+        "tr_is_high": ("error", ["extra_forbidden"]),
+        "de_is_low": ("passed", []),
+    }
+
+
+def test_a_file_without_policy_says_it_ran_against_the_bundled_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = case_file(tmp_path, CASE.replace("policy: {policy}\n", ""))
+    bundled = riskscore.load_policy()
+    assert main(["test", str(path)]) == 0
+    note = f"NOTE {path}: ran against policy {bundled.id} {bundled.version} at {bundled.path} (the bundled default"
+    assert note in capsys.readouterr().out
+    assert main(["test", str(path), "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert (entry["file"], entry["policy"], entry["policy_source"]) == (str(path), str(bundled.path), "bundled")
+    assert main(["test", str(path), "--format", "junit"]) == 0
+    root = ET.fromstring(capsys.readouterr().out.split("\n", 1)[1])
+    props = {p.get("name"): p.get("value") for p in root.findall("testsuite/properties/property")}
+    assert props == {
+        "policy": str(bundled.path),
+        "policy_id": f"{bundled.id} {bundled.version}",
+        "policy_source": "bundled",
+    }
+
+
+def test_a_file_with_policy_says_so_in_json_but_prints_no_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = case_file(tmp_path)
+    assert main(["test", str(path), "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["files"]
+    assert (entry["policy"], entry["policy_source"]) == (str(POLICY), "file")
+    assert main(["test", str(path)]) == 0
+    assert "NOTE" not in capsys.readouterr().out
 
 
 def test_patch_and_fixture_files(tmp_path: Path) -> None:
@@ -243,7 +297,15 @@ def test_pytest_collects_cases_selects_with_k_and_reports_readably(pytester: pyt
 
 def test_pytest_reports_a_broken_case_file_as_a_collection_error(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(PLUGIN_CONFTEST)
-    case_file(pytester.path, CASE.replace("      fires:", "      fire:"))
+    case_file(pytester.path, CASE.replace("as_of:", "as_off:"))
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*demo.cases.yaml:2:1*unknown key 'as_off' (did you mean 'as_of'?)*"])
+
+
+def test_pytest_fails_only_the_broken_case(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    case_file(pytester.path, CASE.replace("      fires:", "      fire:"))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*demo.cases.yaml:12:7*unknown key 'fire' (did you mean 'fires'?)*"])

@@ -33,17 +33,20 @@ import difflib
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .._dates import FileDate
-from .._yaml import LocatedData, PathKey, load_file
+from .._yaml import LocatedData, PathKey, format_path, load_file
 from ..counterparty import Counterparty, Owner, TradePartner, parse_counterparty
 from ..errors import CounterpartyError, Issue, PolicyError
 from ..policy import validate_located
 
+M = TypeVar("M", bound=BaseModel)
+
 __all__ = [
+    "BrokenCase",
     "Case",
     "CaseFile",
     "Expect",
@@ -149,12 +152,24 @@ class Expect(_Model):
         return self
 
 
+def _name_or_inline(value: Any) -> str:
+    return "name" if isinstance(value, str) else "inline"
+
+
+# A string is a fixture name, anything else an inline counterparty: validating only that
+# branch reports an inline counterparty's own problem (a bad country at its field path)
+# instead of a union error saying it is not a string.
+_CounterpartyRef = Annotated[
+    Annotated[str, Tag("name")] | Annotated[Counterparty, Tag("inline")], Discriminator(_name_or_inline)
+]
+
+
 class Case(_Model):
     """One test case: a counterparty, a date and the expectations."""
 
     id: str = Field(pattern=_ID, max_length=120, description="Unique within the file; pytest's test name.")
     description: str | None = None
-    counterparty: str | Counterparty = Field(
+    counterparty: _CounterpartyRef = Field(
         description="A fixture name, or the counterparty inline (its id defaults to the case id)."
     )
     patch: dict[str, Any] = Field(
@@ -235,14 +250,37 @@ def located_issue(located: LocatedData, path: PathKey, message: str, code: str, 
     return located.issue(path, message, code, suggestion)
 
 
-class LoadedFile:
-    """A loaded test file: the model, its cases and the policy path it names."""
+class BrokenCase:
+    """A case that cannot run: its entry is invalid, its fixture unknown or its patch refused.
 
-    __slots__ = ("cases", "located", "model", "path")
+    It is reported as an error of that case (``issues`` carry the codes, such as
+    ``unknown-fixture``, and file:line), while the file's other cases still run.
+    """
+
+    __slots__ = ("file", "id", "index", "issues", "line", "located")
+
+    def __init__(self, raw: Any, file: LoadedFile, index: int, located: LocatedData, issues: list[Issue]) -> None:
+        self.file, self.index, self.located, self.issues = file, index, located, issues
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        self.id = raw_id if isinstance(raw_id, str) and re.match(_ID, raw_id) else f"cases[{index}]"
+        where = located.locate(("cases", index))
+        self.line = where[0] if where else 1
+
+
+class LoadedFile:
+    """A loaded test file: the model, its cases (runnable and broken) and the policy path it names."""
+
+    __slots__ = ("broken", "cases", "located", "model", "path")
 
     def __init__(self, path: Path, located: LocatedData, model: CaseFile) -> None:
         self.path, self.located, self.model = path, located, model
         self.cases: list[LoadedCase] = []
+        self.broken: list[BrokenCase] = []
+
+    def in_order(self) -> list[LoadedCase | BrokenCase]:
+        """Every case, runnable or broken, in file order."""
+        every: list[LoadedCase | BrokenCase] = [*self.cases, *self.broken]
+        return sorted(every, key=lambda c: c.index)
 
     @property
     def policy_path(self) -> Path | None:
@@ -250,12 +288,32 @@ class LoadedFile:
         return None if self.model.policy is None else (self.path.parent / self.model.policy).resolve()
 
 
-def _load_model(path: Path) -> tuple[LocatedData, CaseFile]:
-    located = load_file(path)
+def _validate(model: type[M], located: LocatedData) -> M:
     try:
-        return located, validate_located(CaseFile, located)
+        return validate_located(model, located)
     except PolicyError as exc:
         raise PolicyError([_with_suggestion(i, located.data) for i in exc.issues]) from None
+
+
+def _load_model(path: Path) -> tuple[LocatedData, CaseFile]:
+    located = load_file(path)
+    return located, _validate(CaseFile, located)
+
+
+def _subtree(located: LocatedData, prefix: PathKey) -> LocatedData:
+    """The data at ``prefix`` as a file of its own (same file name, same line numbers)."""
+    data: Any = located.data
+    for part in prefix:
+        data = data[part]
+    n = len(prefix)
+    locations = {p[n:]: loc for p, loc in located.locations.items() if p[:n] == prefix}
+    return LocatedData(data, locations, located.file)
+
+
+def _under(prefix: PathKey, issue: Issue) -> Issue:
+    """``issue`` (key path relative to ``prefix``) with its full key path."""
+    head, tail = format_path(prefix), issue.key_path
+    return dataclasses.replace(issue, key_path=head + ("." + tail if tail and not tail.startswith("[") else tail))
 
 
 _VOCABULARY = [
@@ -285,8 +343,22 @@ def _with_suggestion(issue: Issue, data: Any) -> Issue:
 
 
 def load_case_file(path: Path) -> LoadedFile:
-    """Load a test file and its fixtures; raise :class:`PolicyError` listing every problem (file:line)."""
-    located, model = _load_model(path)
+    """Load a test file and its fixtures.
+
+    Problems of the file as a whole (YAML, top-level keys, fixture files, duplicate case
+    ids) raise :class:`PolicyError` listing every one (file:line). A problem inside one
+    case (an invalid entry, an unknown fixture, a refused patch) makes that case a
+    :class:`BrokenCase` in ``broken``; the other cases load and run.
+    """
+    located = load_file(path)
+    data = located.data
+    raw_cases: list[Any] = []
+    if isinstance(data, dict) and isinstance(data.get("cases"), list):
+        raw_cases = data["cases"]
+        head = LocatedData({k: v for k, v in data.items() if k != "cases"}, located.locations, located.file)
+        model = _validate(CaseFile, head)
+    else:
+        model = _validate(CaseFile, located)
     loaded = LoadedFile(path, located, model)
     fixtures: dict[str, Counterparty] = {}
     issues: list[Issue] = []
@@ -301,31 +373,45 @@ def load_case_file(path: Path) -> LoadedFile:
             issues.extend(exc.issues)
     fixtures.update(model.counterparties)
     seen: set[str] = set()
-    for index, case in enumerate(model.cases):
+    cases: list[Case] = []
+    for index, raw in enumerate(raw_cases):
         at: PathKey = ("cases", index)
+        try:
+            case = _validate(Case, _subtree(located, at))
+        except PolicyError as exc:
+            loaded.broken.append(BrokenCase(raw, loaded, index, located, [_under(at, i) for i in exc.issues]))
+            continue
+        cases.append(case)
         if case.id in seen:
             issues.append(located_issue(located, (*at, "id"), f"duplicate case id {case.id!r}", "duplicate-id"))
         seen.add(case.id)
-        cp = case.counterparty
-        if isinstance(cp, str):
-            found = fixtures.get(cp)
-            if found is None:
-                close = difflib.get_close_matches(cp, list(fixtures), n=1, cutoff=0.6)
-                issues.append(
-                    located_issue(
-                        located, (*at, "counterparty"), f"unknown fixture {cp!r}", "unknown-fixture", *close[:1]
-                    )
-                )
-                continue
-            cp = found
-        try:
-            resolved = parse_counterparty({**cp.model_dump(exclude_none=True), **case.patch}) if case.patch else cp
-        except CounterpartyError as exc:
-            issues.extend(
-                located_issue(located, (*at, "patch"), f"{fi.path}: {fi.message}", "bad-patch") for fi in exc.issues
-            )
-            continue
-        loaded.cases.append(LoadedCase(case, resolved, loaded, index, located))
+        problems = _case_problems(case, fixtures, located, at)
+        if isinstance(problems, list):
+            loaded.broken.append(BrokenCase(raw, loaded, index, located, problems))
+        else:
+            loaded.cases.append(LoadedCase(case, problems, loaded, index, located))
     if issues:
         raise PolicyError(issues)
+    loaded.model = model.model_copy(update={"cases": cases})
     return loaded
+
+
+def _case_problems(
+    case: Case, fixtures: dict[str, Counterparty], located: LocatedData, at: PathKey
+) -> Counterparty | list[Issue]:
+    """The case's counterparty (its fixture resolved, its patch applied), or why it has none."""
+    cp = case.counterparty
+    if isinstance(cp, str):
+        found = fixtures.get(cp)
+        if found is None:
+            close = difflib.get_close_matches(cp, list(fixtures), n=1, cutoff=0.6)
+            return [
+                located_issue(located, (*at, "counterparty"), f"unknown fixture {cp!r}", "unknown-fixture", *close[:1])
+            ]
+        cp = found
+    if not case.patch:
+        return cp
+    try:
+        return parse_counterparty({**cp.model_dump(exclude_none=True), **case.patch})
+    except CounterpartyError as exc:
+        return [located_issue(located, (*at, "patch"), f"{fi.path}: {fi.message}", "bad-patch") for fi in exc.issues]

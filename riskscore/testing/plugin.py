@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from ..errors import PolicyError
-from .cases import CASE_SUFFIX, LoadedCase, load_case_file
-from .runner import PolicyCache, run_case
+from .cases import CASE_SUFFIX, BrokenCase, LoadedCase, load_case_file
+from .runner import PolicyCache, broken_outcome, run_case
 
 __all__ = ["CaseItem", "PolicyTestFile", "pytest_collect_file"]
 
@@ -51,20 +51,25 @@ class PolicyTestFile(pytest.File):
             loaded = load_case_file(self.path)
         except PolicyError as exc:
             raise self.CollectError(str(exc)) from None
-        for case in loaded.cases:
+        for case in loaded.in_order():
             yield CaseItem.from_parent(self, name=case.id, case=case)
 
 
 class CaseItem(pytest.Item):
     """One policy test case."""
 
-    def __init__(self, *, case: LoadedCase, **kwargs: Any) -> None:
+    def __init__(self, *, case: LoadedCase | BrokenCase, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
 
     def runtest(self) -> None:
         """Score the counterparty under the file's policy and check the expectations."""
-        policy = _cache(self.config).for_file(self.case.file)
+        cache = _cache(self.config)
+        policy = cache.for_file(self.case.file)
+        source = cache.source(self.case.file)
+        self.user_properties.append(("policy", f"{policy.id} {policy.version} at {policy.path} ({source})"))
+        if isinstance(self.case, BrokenCase):
+            raise PolicyCaseFailure(broken_outcome(self.case).render())
         outcome = run_case(self.case, policy)
         if outcome.status != "passed":
             raise PolicyCaseFailure(outcome.render())

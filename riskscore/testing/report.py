@@ -12,8 +12,13 @@ __all__ = ["render", "render_json", "render_junit", "render_text"]
 
 
 def render_text(report: Report, *, coverage: bool = False) -> str:
-    """Failures in full, then a one-line summary (and the coverage report if asked)."""
-    lines: list[str] = [f"ERROR {e}" for e in report.errors]
+    """Failures in full, then a one-line summary (and the coverage report if asked).
+
+    A file that did not name its policy (the bundled default ran, or ``--policy``
+    replaced it) gets a ``NOTE`` line saying which policy it ran against.
+    """
+    lines: list[str] = [f"NOTE {f.describe()}" for f in report.files if f.source != "file"]
+    lines += [f"ERROR {e}" for e in report.errors]
     for o in report.outcomes:
         if o.status != "passed":
             lines += [o.render(), ""]
@@ -33,6 +38,16 @@ def render_json(report: Report, *, coverage: bool = False) -> str:
         "failed": report.count("failed"),
         "errors": report.count("error") + len(report.errors),
         "file_errors": report.errors,
+        "files": [
+            {
+                "file": f.file,
+                "policy": f.policy_path,
+                "policy_id": f.policy_id,
+                "policy_version": f.policy_version,
+                "policy_source": f.source,
+            }
+            for f in report.files
+        ],
         "cases": [
             {
                 "id": o.case_id,
@@ -40,6 +55,7 @@ def render_json(report: Report, *, coverage: bool = False) -> str:
                 "line": o.line,
                 "status": o.status,
                 "failures": o.failures,
+                "codes": [i.code for i in o.issues],
                 "score": o.result.score if o.result else None,
                 "tier": o.result.tier if o.result else None,
                 "explanation": o.explanation,
@@ -56,10 +72,17 @@ def render_junit(report: Report, *, coverage: bool = False) -> str:
     """JUnit XML (one testsuite per test file) for CI systems that display test results."""
     root = ET.Element("testsuites", name="riskscore policy tests")
     suites: dict[str, ET.Element] = {}
+    runs = {f.file: f for f in report.files}
     for o in report.outcomes:
         suite = suites.get(o.file)
         if suite is None:
             suite = suites[o.file] = ET.SubElement(root, "testsuite", name=o.file)
+            run = runs.get(o.file)
+            if run is not None:  # which policy the file ran against
+                props = ET.SubElement(suite, "properties")
+                ET.SubElement(props, "property", name="policy", value=run.policy_path)
+                ET.SubElement(props, "property", name="policy_id", value=f"{run.policy_id} {run.policy_version}")
+                ET.SubElement(props, "property", name="policy_source", value=run.source)
         case = ET.SubElement(
             suite, "testcase", name=o.case_id, classname=o.file, file=o.file, line=str(o.line), time=f"{o.seconds:.4f}"
         )

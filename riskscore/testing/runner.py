@@ -18,14 +18,15 @@ from typing import Literal
 from ..errors import CounterpartyError, Issue, PolicyError, RiskscoreError
 from ..policy import Policy, load_policy
 from ..result import Result
-from .cases import CASE_SUFFIX, LoadedCase, LoadedFile, describe_score, load_case_file, score_matches
+from .cases import CASE_SUFFIX, BrokenCase, LoadedCase, LoadedFile, describe_score, load_case_file, score_matches
 from .coverage import Coverage
 
-__all__ = ["CaseOutcome", "PolicyCache", "Report", "check_case", "discover", "run", "run_case"]
+__all__ = ["CaseOutcome", "FileRun", "PolicyCache", "Report", "check_case", "discover", "run", "run_case"]
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 
 Status = Literal["passed", "failed", "error"]
+PolicySource = Literal["file", "bundled", "override"]
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
@@ -50,6 +51,12 @@ class PolicyCache:
         self.override = None if override is None else Path(override)
         self._loaded: dict[str, Policy] = {}
 
+    def source(self, loaded: LoadedFile) -> PolicySource:
+        """Where the policy of ``loaded`` comes from: its ``policy:``, ``--policy``, or the bundled default."""
+        if self.override is not None:
+            return "override"
+        return "bundled" if loaded.policy_path is None else "file"
+
     def for_file(self, loaded: LoadedFile) -> Policy:
         """The policy a test file names (or the ``--policy`` override, or the bundled one)."""
         path = self.override if self.override is not None else loaded.policy_path
@@ -71,6 +78,8 @@ class CaseOutcome:
     explanation: str | None = None
     result: Result | None = None
     seconds: float = 0.0
+    issues: list[Issue] = field(default_factory=list)
+    """The problems that made the case an error (each with its code and file:line)."""
 
     @property
     def location(self) -> str:
@@ -87,13 +96,38 @@ class CaseOutcome:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class FileRun:
+    """Which policy a test file ran against, and why that one.
+
+    ``source`` is ``"file"`` (the file's ``policy:``), ``"override"`` (``--policy``) or
+    ``"bundled"`` (the file names no policy, so the bundled default ran).
+    """
+
+    file: str
+    policy_path: str
+    policy_id: str
+    policy_version: str
+    source: PolicySource
+
+    def describe(self) -> str:
+        """One line: the file, the policy and, unless the file named it, where it came from."""
+        why = {
+            "file": "",
+            "override": " (from --policy)",
+            "bundled": " (the bundled default: the file names no policy)",
+        }
+        return f"{self.file}: ran against policy {self.policy_id} {self.policy_version} at {self.policy_path}{why[self.source]}"
+
+
 @dataclass
 class Report:
-    """Every case outcome of a run, file-level errors, and coverage per policy."""
+    """Every case outcome of a run, file-level errors, the policy of each file, and coverage per policy."""
 
     outcomes: list[CaseOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     coverage: dict[str, Coverage] = field(default_factory=dict)
+    files: list[FileRun] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         """Number of cases with ``status``."""
@@ -224,6 +258,7 @@ def run_case(case: LoadedCase, policy: Policy) -> CaseOutcome:
     if problems:
         outcome.status = "error"
         outcome.failures = [str(p) for p in problems]
+        outcome.issues = problems
         return outcome
     try:
         result = policy.score(case.counterparty, case.as_of)
@@ -237,6 +272,13 @@ def run_case(case: LoadedCase, policy: Policy) -> CaseOutcome:
         outcome.status = "failed"
         outcome.explanation = result.explain()
     outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def broken_outcome(case: BrokenCase) -> CaseOutcome:
+    """The error outcome of a case that cannot run (see :class:`~riskscore.testing.cases.BrokenCase`)."""
+    outcome = CaseOutcome(case.id, str(case.located.file), case.line, "error", issues=list(case.issues))
+    outcome.failures = [str(i) for i in case.issues]
     return outcome
 
 
@@ -267,11 +309,12 @@ def run(paths: Iterable[str | Path], policy: str | Path | None = None, *, keywor
         except RiskscoreError as exc:
             report.errors.append(f"{loaded.path}: cannot load its policy:\n{exc}")
             continue
+        report.files.append(FileRun(str(loaded.path), str(pol.path), pol.id, pol.version, cache.source(loaded)))
         cov = report.coverage.setdefault(str(pol.path), Coverage(pol))
-        for case in loaded.cases:
+        for case in loaded.in_order():
             if keyword is not None and keyword not in case.id:
                 continue
-            outcome = run_case(case, pol)
+            outcome = run_case(case, pol) if isinstance(case, LoadedCase) else broken_outcome(case)
             report.outcomes.append(outcome)
             if outcome.result is not None:
                 cov.record(outcome.result)
