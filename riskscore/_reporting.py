@@ -8,13 +8,14 @@ notices ids seen before; :class:`Run` reports refusals and warnings as
 from __future__ import annotations
 
 import sys
+from array import array
 
 from ._records import Refusal, display_name
 
 __all__ = ["MAX_TRACKED_IDS", "Duplicates", "Run", "err", "shown"]
 
 MAX_TRACKED_IDS = 1_000_000
-"""Most ids remembered to warn of duplicates (about 100 MB at most)."""
+"""Most ids remembered to warn of duplicates (32 MB at most)."""
 
 
 def shown(text: str) -> str:
@@ -32,29 +33,60 @@ def err(text: str) -> None:
 
 
 class Duplicates:
-    """Warns of an id seen before, naming both lines. Remembers at most :data:`MAX_TRACKED_IDS`
-    ids, by hash (a collision of two 64-bit hashes in a million ids has odds below 1e-7)."""
+    """Warns of an id seen before, naming both lines, in about 32 bytes per id.
+
+    Ids are remembered by their 64-bit hash in an open-addressing table (linear probing) of
+    two flat integer arrays, hash and line, at most half full; a dict of strings would take
+    about 140 bytes per id. Two different ids with the same hash would be reported as one
+    (odds below 1e-7 in a million ids). At most :data:`MAX_TRACKED_IDS` ids are remembered
+    (32 MB); ``full`` says when later ones were not checked.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.first: dict[int, int | None] = {}
         self.found = 0
         self.full = False
+        self._count = 0
+        self._hashes = array("q", bytes(8 * 1024))  # 0: an empty slot
+        self._lines = array("q", bytes(8 * 1024))  # 0: line unknown
 
     def check(self, ident: str, line: int | None) -> str | None:
         """The warning for ``ident`` at ``line`` if it was seen before, else None."""
-        key = hash(ident)
-        if key in self.first:
+        key = hash(ident) or 1
+        hashes, mask = self._hashes, len(self._hashes) - 1
+        slot = key & mask
+        while (found := hashes[slot]) != 0 and found != key:  # _slot(), inlined: this runs per record
+            slot = (slot + 1) & mask
+        if found == key:
             self.found += 1
-            first = self.first[key]
+            first = self._lines[slot]
             at = f"{self.file}:{line}" if line is not None else self.file
-            before = f"line {first}" if first is not None else "an earlier record"
+            before = f"line {first}" if first else "an earlier record"
             return f"{at}: duplicate-id: warning: id {ident!r} also at {before}"
-        if len(self.first) < MAX_TRACKED_IDS:
-            self.first[key] = line
-        else:
+        if self._count >= MAX_TRACKED_IDS:
             self.full = True
+            return None
+        self._hashes[slot], self._lines[slot] = key, line or 0
+        self._count += 1
+        if 2 * self._count > len(self._hashes):
+            self._grow()
         return None
+
+    def _slot(self, key: int) -> int:
+        """Where ``key`` is, or the empty slot where it belongs."""
+        mask = len(self._hashes) - 1
+        slot = key & mask
+        while (found := self._hashes[slot]) != 0 and found != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def _grow(self) -> None:
+        hashes, lines = self._hashes, self._lines
+        self._hashes, self._lines = array("q", bytes(16 * len(hashes))), array("q", bytes(16 * len(hashes)))
+        for key, line in zip(hashes, lines, strict=True):
+            if key:
+                slot = self._slot(key)
+                self._hashes[slot], self._lines[slot] = key, line
 
 
 class Run:

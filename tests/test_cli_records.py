@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import riskscore
-from riskscore import _records
+from riskscore import _records, _reporting
 from riskscore._records import MAX_LINE_BYTES, Record, Refusal, read_records
-from riskscore._reporting import shown
+from riskscore._reporting import Duplicates, shown
 from riskscore.cli import main
 from riskscore.counterparty import MAX_JSON_BYTES
 
@@ -275,3 +275,29 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0 and capsys.readouterr().out == f"riskscore {riskscore.__version__}\n"
+
+
+@given(st.lists(st.integers(0, 1500).map(str), max_size=1500))
+def test_duplicates_are_found_as_a_dict_would_find_them(ids: list[str]) -> None:
+    duplicates, first, found = Duplicates("f"), dict[str, int](), 0  # past 512 ids the table grows
+    for line, ident in enumerate(ids, 1):
+        want = f"f:{line}: duplicate-id: warning: id {ident!r} also at line {first[ident]}" if ident in first else None
+        assert duplicates.check(ident, line) == want
+        first.setdefault(ident, line)
+        found += want is not None
+    assert duplicates.found == found and not duplicates.full
+
+
+def test_duplicates_stop_at_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_reporting, "MAX_TRACKED_IDS", 3)
+    duplicates = Duplicates("f")
+    assert [duplicates.check(i, n) for n, i in enumerate("abcda", 1)] == [None] * 4 + [
+        "f:5: duplicate-id: warning: id 'a' also at line 1"
+    ]
+    assert duplicates.full  # 'd' was not remembered
+
+
+def test_duplicates_are_found_after_the_table_grows() -> None:
+    duplicates = Duplicates("f")
+    assert all(duplicates.check(f"id{i}", i + 1) is None for i in range(3000))
+    assert duplicates.check("id1234", 9999) == "f:9999: duplicate-id: warning: id 'id1234' also at line 1235"
