@@ -110,7 +110,8 @@ class Refusal:
 def read_records(path: str) -> Iterator[Record | Refusal]:
     """Every record of the file at ``path`` (``-``: standard input), see the module docstring.
 
-    Raises :class:`InputError` if the input cannot be opened or read.
+    The input is opened at once (raising :class:`InputError` if it cannot be), then read as
+    the records are asked for (raising :class:`InputError` if a read fails).
     """
     name = display_name(path)
     if path == "-":
@@ -125,6 +126,12 @@ def read_records(path: str) -> Iterator[Record | Refusal]:
             stream = closing = open(path, "rb")  # noqa: SIM115
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
             raise InputError(name, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    return _read_all(stream, closing, name)
+
+
+def _read_all(
+    stream: IO[bytes], closing: contextlib.AbstractContextManager[Any], name: str
+) -> Iterator[Record | Refusal]:
     with closing:
         try:
             yield from _read(_Lines(stream))

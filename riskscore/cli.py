@@ -99,7 +99,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
     Rows come in input order; a refused record is a row with its line and error, no score."""
     import csv
 
-    out = sys.stdout
+    out, items = sys.stdout, read_records(args.file)
     factor_ids = [f.id for f in policy.model.factors]
     writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
     if writer is not None:
@@ -110,7 +110,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
     for warning in policy._engine.date_warnings(as_of):  # per-row detail: --format json
         err(f"warning: {warning}")
     run, progress, done = Run(args.file), _Progress(args.file), 0
-    for chunk in _chunks(read_records(args.file), args.chunk_size):
+    for chunk in _chunks(items, args.chunk_size):
         good = [item for item in chunk if isinstance(item, Record)]
         batch = policy.score_many([r.data for r in good], as_of, errors="collect")
         errors = {exc.index: exc for exc in batch.errors}
@@ -163,12 +163,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     if args.format in ("jsonl", "csv"):
         return _score_stream(args, policy, as_of)
-    run = Run(args.file)
+    run, items = Run(args.file), read_records(args.file)
     warnings: dict[str, int] = {}
     out = sys.stdout
     if args.format == "text":
         out.write(f"# policy {policy.id} {policy.version} fingerprint {policy.fingerprint[:16]} as of {as_of}\n")
-    for item in read_records(args.file):
+    for item in items:
         if isinstance(item, Record):
             try:
                 result = policy.score(item.data, as_of)

@@ -256,7 +256,8 @@ def test_every_line_gives_one_item_at_its_line(entries: list[dict[str, str] | st
 def test_closed_stdin_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # what Python sets for `riskscore score - <&-`
     assert main(["score", "-", "--as-of", D]) == 1
-    assert "riskscore: <stdin>: io-error: standard input is closed" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "riskscore: <stdin>: io-error: standard input is closed" in captured.err and captured.out == ""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell closes stdin with <&-")
