@@ -8,120 +8,70 @@
     riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
-standard input. Exit status: 0 success; 1 a counterparty or the policy was refused
-(every bad record is reported on stderr with its index and field path); 2 usage error.
+standard input. It is read in bounded memory by :mod:`riskscore._records`. A record that
+cannot be read or is refused is reported on stderr as ``file:line:col: code: message``
+(with the field paths) and the others go on; ``--format json|jsonl|csv`` also write it as a
+row without a score. Ids and messages are escaped in text output and on stderr.
+Exit status: 0 success; 1 a record or the policy was refused, or the input unreadable;
+2 usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from .errors import CounterpartyError, RiskscoreError
+from ._records import Record, Refusal, display_name, read_records
+from ._reporting import Run, err, shown
+from ._version import __version__
+from .errors import CounterpartyError, FieldIssue, RiskscoreError
 from .policy import Policy, load_policy, parse_as_of
 
 __all__ = ["main"]
-
-
-def _records(path: str) -> Iterator[tuple[int, Any]]:
-    stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    try:
-        with stream:
-            text = stream.read()
-    except UnicodeDecodeError as exc:
-        raise _InputError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as exc:  # bad JSON, a huge int, or nesting too deep
-            if stripped.startswith("["):
-                raise _bad_json(path, exc) from None
-        else:  # one JSON document: an array of records, or one record
-            yield from enumerate(data if isinstance(data, list) else [data])
-            return
-    index = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield index, json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            raise _bad_json(f"{path}:{lineno}", exc) from None
-        index += 1
-
-
-class _InputError(RiskscoreError, ValueError):
-    pass
-
-
-def _bad_json(where: str, exc: Exception) -> _InputError:
-    if isinstance(exc, json.JSONDecodeError):
-        return _InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}")
-    return _InputError(f"{where}: invalid JSON: {'nested too deeply' if isinstance(exc, RecursionError) else exc}")
 
 
 def _policy(args: argparse.Namespace) -> Policy:
     return load_policy(args.policy)
 
 
-def _stream_records(path: str) -> Iterator[tuple[int, Any]]:
-    """Records one at a time: JSON Lines are read line by line (bounded memory); a JSON
-    document (an array, or one object over several lines) is read whole."""
-    try:
-        yield from _stream_records_unchecked(path)
-    except UnicodeDecodeError as exc:
-        raise _InputError(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
+def _refused(item: Record, exc: CounterpartyError) -> Refusal:
+    return Refusal.of(item, exc.issues or [FieldIssue("", str(exc))])
 
 
-class _BadLine:
-    """A JSON Lines line that is not JSON: reported and counted as refused, the rest goes on."""
+def _refused_row(item: Refusal, as_of: Any, policy: Policy) -> dict[str, Any]:
+    """A refused record as a JSON row: no score, so a consumer cannot take it for one."""
+    return {
+        "id": item.id,
+        "line": item.line,
+        "column": item.column,
+        "error": item.code,
+        "message": item.message,
+        "issues": [{"path": i.path, "message": i.message} for i in item.issues],
+        "as_of": str(as_of),
+        "fingerprint": policy.fingerprint,
+    }
 
-    def __init__(self, message: str) -> None:
-        self.message = message
+
+_CHUNK_BYTES = 16 * 1024 * 1024
+"""Most JSON bytes in one chunk of ``--format jsonl|csv`` (with ``--chunk-size``, bounds memory)."""
 
 
-def _stream_records_unchecked(path: str) -> Iterator[tuple[int, Any]]:
-    stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    with stream:
-        first = ""
-        for first in stream:
-            if first.strip():
-                break
-        head = first.lstrip()
-        if head.startswith("["):
-            rest = stream.read()
-            try:
-                data = json.loads(first + rest)
-            except (ValueError, RecursionError) as exc:
-                raise _bad_json(path, exc) from None
-            yield from enumerate(data if isinstance(data, list) else [data])
-            return
-        index = 0
-        lineno = 0
-        lines = iter([first]) if first.strip() else iter(())
-        for lineno, line in enumerate(itertools.chain(lines, stream), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (ValueError, RecursionError) as exc:
-                if index == 0 and head.startswith("{"):  # one pretty-printed object
-                    try:
-                        record = json.loads(line + stream.read())
-                    except (ValueError, RecursionError):
-                        raise _bad_json(f"{path}:{lineno}", exc) from None
-                    yield 0, record
-                    return
-                record = _BadLine(str(_bad_json(f"{path}:{lineno}", exc)))
-            yield index, record
-            index += 1
+def _chunks(items: Iterator[Record | Refusal], size: int) -> Iterator[list[Record | Refusal]]:
+    chunk: list[Record | Refusal] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += item.size if isinstance(item, Record) else 0
+        if len(chunk) >= size or weight >= _CHUNK_BYTES:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
 
 
 class _Progress:
@@ -145,53 +95,51 @@ class _Progress:
 
 
 def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
-    """``--format jsonl|csv``: score in chunks with score_many; memory bounded by the chunk."""
+    """``--format jsonl|csv``: score in chunks with score_many; memory bounded by the chunk.
+    Rows come in input order; a refused record is a row with its line and error, no score."""
     import csv
-    from itertools import islice
 
-    out = sys.stdout
+    out, items = sys.stdout, read_records(args.file)
     factor_ids = [f.id for f in policy.model.factors]
     writer = csv.writer(out, lineterminator="\n") if args.format == "csv" else None
     if writer is not None:
         writer.writerow(
-            ["id", "score", "tier", "score_before_overrides", "tier_before_overrides", *factor_ids, "overrides"]
-        )
+            ["id", "score", "tier", "score_before_overrides", "tier_before_overrides", *factor_ids, "overrides",
+             "line", "error", "message"]
+        )  # fmt: skip
     for warning in policy._engine.date_warnings(as_of):  # per-row detail: --format json
-        sys.stderr.write(f"warning: {warning}\n")
-    records = _stream_records(args.file)
-    progress = _Progress(args.file)
-    done = refused = 0
-    while True:
-        chunk = list(islice(records, args.chunk_size))
-        if not chunk:
-            break
-        good = [(i, r) for i, r in chunk if not isinstance(r, _BadLine)]
-        for _, bad in chunk:
-            if isinstance(bad, _BadLine):
-                sys.stderr.write(f"{bad.message}\n")
-        refused += len(chunk) - len(good)
-        done += len(chunk) - len(good)
-        batch = policy.score_many([r for _, r in good], as_of, errors="collect")
-        for exc in batch.errors:
-            assert exc.index is not None
-            sys.stderr.write(
-                f"{args.file}: record {good[exc.index][0]}: {'; '.join(str(i) for i in exc.issues) or exc}\n"
-            )
-        tiers, ids = batch.tier_ids, batch.ids
-        applied = batch.overrides
-        for i in range(len(batch)):
-            if not batch.ok[i]:
+        err(f"warning: {warning}")
+    run, progress, done = Run(args.file), _Progress(args.file), 0
+    for chunk in _chunks(items, args.chunk_size):
+        good = [item for item in chunk if isinstance(item, Record)]
+        batch = policy.score_many([r.data for r in good], as_of, errors="collect")
+        errors = {exc.index: exc for exc in batch.errors}
+        tiers, ids, applied, row = batch.tier_ids, batch.ids, batch.overrides, -1
+        for item in chunk:
+            if isinstance(item, Record):
+                row += 1
+                if not batch.ok[row]:
+                    item = _refused(item, errors[row])
+            if isinstance(item, Refusal):
+                run.refuse(item)
+                if writer is not None:
+                    blank = [""] * (len(factor_ids) + 5)
+                    writer.writerow([item.id or "", *blank, item.line or "", item.code, item.message])
+                else:
+                    out.write(json.dumps(_refused_row(item, as_of, policy)) + "\n")
                 continue
+            i = row
+            run.scored(ids[i] or "", item.line)
             ovs = [batch.override_ids[k] for k in applied[i].nonzero()[0].tolist()]
             factors = batch.factors[i].tolist()
             if writer is not None:
                 writer.writerow(
                     [ids[i], repr(float(batch.scores[i])), tiers[batch.tiers[i]],
                      repr(float(batch.scores_before_overrides[i])), tiers[batch.tiers_before_overrides[i]],
-                     *map(repr, factors), ";".join(ovs)]
+                     *map(repr, factors), ";".join(ovs), item.line or "", "", ""]
                 )  # fmt: skip
             else:
-                row = {
+                data = {
                     "id": ids[i],
                     "score": float(batch.scores[i]),
                     "tier": tiers[batch.tiers[i]],
@@ -199,17 +147,15 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                     "tier_before_overrides": tiers[batch.tiers_before_overrides[i]],
                     "factors": dict(zip(factor_ids, factors, strict=True)),
                     "overrides": ovs,
+                    "line": item.line,
                     "as_of": str(as_of),
                     "fingerprint": policy.fingerprint,
                 }
-                out.write(json.dumps(row) + "\n")
-        done += len(batch)
-        refused += len(batch.errors)
-        progress.update(done, refused)
-    progress.update(done, refused, final=True)
-    if refused:
-        sys.stderr.write(f"{refused} record(s) refused\n")
-    return 1 if refused else 0
+                out.write(json.dumps(data) + "\n")
+        done += len(chunk)
+        progress.update(done, run.refused)
+    progress.update(done, run.refused, final=True)
+    return run.finish()
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -217,19 +163,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     if args.format in ("jsonl", "csv"):
         return _score_stream(args, policy, as_of)
-    failed = 0
+    run, items = Run(args.file), read_records(args.file)
     warnings: dict[str, int] = {}
     out = sys.stdout
     if args.format == "text":
         out.write(f"# policy {policy.id} {policy.version} fingerprint {policy.fingerprint[:16]} as of {as_of}\n")
-    for index, record in _records(args.file):
-        try:
-            result = policy.score(record, as_of)
-        except CounterpartyError as exc:
-            failed += 1
-            exc.index = index
-            sys.stderr.write(f"{args.file}: record {index}: {'; '.join(str(i) for i in exc.issues) or exc}\n")
+    for item in items:
+        if isinstance(item, Record):
+            try:
+                result = policy.score(item.data, as_of)
+            except CounterpartyError as exc:
+                item = _refused(item, exc)
+        if isinstance(item, Refusal):
+            run.refuse(item)
+            if args.format == "json":
+                out.write(json.dumps(_refused_row(item, as_of, policy)) + "\n")
             continue
+        run.scored(result.counterparty_id, item.line)
         if args.format == "json":
             out.write(result.model_dump_json() + "\n")
         else:
@@ -238,35 +188,38 @@ def _cmd_score(args: argparse.Namespace) -> int:
             top = max(result.contributions, key=lambda c: c.weighted, default=None)
             why = f"  top: {top.rule_id} ({top.weighted:g})" if top else ""
             ovr = f"  overrides: {','.join(o.override_id for o in result.overrides)}" if result.overrides else ""
-            out.write(f"{result.counterparty_id}\t{result.score:g}\t{result.tier}{why}{ovr}\n")
+            out.write(f"{shown(result.counterparty_id)}\t{result.score:g}\t{shown(result.tier + why + ovr)}\n")
     for text, count in warnings.items():  # json output carries them in every result
-        sys.stderr.write(f"warning ({count} result(s)): {text}\n")
-    if failed:
-        sys.stderr.write(f"{failed} record(s) refused\n")
-    return 1 if failed else 0
+        err(f"warning ({count} result(s)): {text}")
+    return run.finish()
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     policy = _policy(args)
     as_of = parse_as_of(args.as_of)
-    shown = failed = 0
-    for index, record in _records(args.file):
-        if args.id is not None and isinstance(record, dict) and str(record.get("id")) != args.id:
+    run, explained = Run(args.file), 0
+    for item in read_records(args.file):
+        if isinstance(item, Record):
+            if args.id is not None and isinstance(item.data, dict) and str(item.data.get("id")) != args.id:
+                continue
+            try:
+                result = policy.score(item.data, as_of)
+            except CounterpartyError as exc:
+                item = _refused(item, exc)
+        if isinstance(item, Refusal):
+            run.refuse(item)
             continue
-        try:
-            result = policy.score(record, as_of)
-        except CounterpartyError as exc:
-            failed += 1
-            sys.stderr.write(f"{args.file}: record {index}: {'; '.join(str(i) for i in exc.issues) or exc}\n")
-            continue
-        if shown:
+        run.scored(result.counterparty_id, item.line)
+        if explained:
             sys.stdout.write("\n" + "-" * 72 + "\n\n")
-        sys.stdout.write(result.explain(markdown=args.markdown) + "\n")
-        shown += 1
-    if args.id is not None and not shown and not failed:
-        sys.stderr.write(f"no counterparty with id {args.id!r} in {args.file}\n")
+        safe = result.model_copy(update={"counterparty_id": shown(result.counterparty_id)})
+        sys.stdout.write("\n".join(map(shown, safe.explain(markdown=args.markdown).split("\n"))) + "\n")
+        explained += 1
+    code = run.finish()
+    if args.id is not None and not explained and not run.refused:
+        err(f"no counterparty with id {args.id!r} in {run.file}")
         return 1
-    return 1 if failed else 0
+    return code
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -308,10 +261,15 @@ def _cmd_test(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_portfolio
 
-    report = diff_portfolio(
-        load_policy(args.old), load_policy(args.new), _records(args.portfolio), parse_as_of(args.as_of)
-    )
+    old, new, as_of = load_policy(args.old), load_policy(args.new), parse_as_of(args.as_of)
+    name = display_name(args.portfolio)
+    report = diff_portfolio(old, new, read_records(args.portfolio), as_of, file=name)
     sys.stdout.write(report.render(args.format))
+    for line in (*report.refused, *report.warnings):
+        err(line)
+    if report.refused:
+        err(f"{len(report.refused)} record(s) refused")
+        return 1
     return report.exit_code(args.fail_on or [])
 
 
@@ -340,6 +298,7 @@ def _number(kind: type, low: float, high: float, *, low_open: bool = False) -> A
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="riskscore", description="Counterparty risk scoring from YAML policies.")
+    p.add_argument("--version", action="version", version=f"riskscore {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser) -> None:
@@ -418,11 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except RiskscoreError as exc:
-        sys.stderr.write(f"riskscore: {exc}\n")
-        return 1
-    except OSError as exc:
-        sys.stderr.write(f"riskscore: {exc}\n")
+    except (RiskscoreError, OSError) as exc:
+        for line in f"riskscore: {exc}".split("\n"):  # a PolicyError has one line per issue
+            err(line)
         return 1
 
 

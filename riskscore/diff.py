@@ -17,7 +17,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from .errors import CounterpartyError
+from ._records import Record, Refusal
+from ._reporting import Duplicates, shown
+from .errors import CounterpartyError, FieldIssue
 from .policy import Policy
 from .result import Result
 
@@ -75,6 +77,7 @@ class DiffReport:
     matrix: Counter[tuple[str, str]] = field(default_factory=Counter)
     changes: list[Change] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------ figures
     def tier_changes(self) -> list[Change]:
@@ -166,8 +169,10 @@ class DiffReport:
         same = [c for c in self.changes if c.direction == "same tier"]
         if same:
             out += ["", f"{len(same)} counterparties changed score within their tier (see --format json)."]
-        if self.refused:
-            out += ["", "### Refused" if md else "refused:"] + [f"- {r}" if md else f"  {r}" for r in self.refused]
+        for title, items in (("refused", self.refused), ("warnings", self.warnings)):
+            if items:
+                out += ["", f"### {title.title()}" if md else f"{title}:"]
+                out += [f"- {shown(r)}" if md else f"  {shown(r)}" for r in items]
         return "\n".join(out) + "\n"
 
     def to_json(self) -> str:
@@ -184,11 +189,13 @@ class DiffReport:
             "causes": dict(self.cause_counts()),
             "changes": [{**asdict(c), "delta": c.delta} for c in self.changes],
             "refused": self.refused,
+            "warnings": self.warnings,
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _table(rows: list[list[str]], markdown: bool) -> list[str]:
+    rows = [[shown(cell) for cell in r] for r in rows]  # ids from the input: no forged rows
     if markdown:
         head, *body = rows
         return [
@@ -223,18 +230,39 @@ def diff_results(report: DiffReport, old: Result, new: Result, old_tiers: list[s
     )
 
 
-def diff_portfolio(old: Policy, new: Policy, records: Iterable[tuple[int, Any]], as_of: date) -> DiffReport:
-    """Score every ``(index, record)`` under both policies on ``as_of`` and compare."""
+def diff_portfolio(
+    old: Policy,
+    new: Policy,
+    records: Iterable[tuple[int, Any] | Record | Refusal],
+    as_of: date,
+    *,
+    file: str = "<input>",
+) -> DiffReport:
+    """Score every record under both policies on ``as_of`` and compare.
+
+    ``records`` holds ``(index, record)`` pairs, or the items the command line reads (records
+    with their line; refusals of unreadable ones, which are reported as refused). ``file``
+    names the input in the refusals and in the warnings of duplicate ids.
+    """
     report = DiffReport(_describe(old), _describe(new), as_of, old.tiers, new.tiers)
-    for index, record in records:
+    duplicates = Duplicates(file)
+    for item in records:
+        if isinstance(item, Refusal):
+            report.refused.append(item.located(file))
+            continue
+        record = item if isinstance(item, Record) else Record(item[0], None, None, item[1])
         results: list[Result] = []
         for name, policy in (("old", old), ("new", new)):
             try:
-                results.append(policy.score(record, as_of))
+                results.append(policy.score(record.data, as_of))
             except CounterpartyError as exc:
-                ident = record.get("id") if isinstance(record, dict) else None
-                report.refused.append(f"record {index} ({ident}): refused by the {name} policy: {exc}")
+                issues = exc.issues or [FieldIssue("", str(exc))]
+                detail = f" ({record.id}): refused by the {name} policy"
+                report.refused.append(Refusal.of(record, issues, detail).located(file))
                 break
         if len(results) == 2:
+            warning = duplicates.check(results[0].counterparty_id, record.line)
+            if warning is not None:
+                report.warnings.append(warning)
             diff_results(report, results[0], results[1], old.tiers, new.tiers)
     return report

@@ -186,12 +186,16 @@ def test_score_streams_csv_and_json_lines(tmp_path: Path, capsys: pytest.Capture
     assert main(["score", str(data), "--as-of", D, "--format", "csv", "--chunk-size", "2"]) == 1
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert lines[0].startswith("id,score,tier,") and len(lines) == 1 + 5
+    assert lines[0].startswith("id,score,tier,") and len(lines) == 1 + 7  # refused records are rows too
     assert "record 2: incorporation: unknown country 'Narnia'" in captured.err
     assert "record 5: incorporation" in captured.err and "\r" not in captured.err
     assert main(["score", str(data), "--as-of", D, "--format", "jsonl"]) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [o["id"] for o in out] == ["c0", "c1", "c3", "c4", "c6"] and out[1]["tier"] in ("medium", "high")
+    assert [o["id"] for o in out if "score" in o] == ["c0", "c1", "c3", "c4", "c6"]
+    assert (
+        out[1]["tier"] in ("medium", "high")
+        and [o["error"] for o in out if "score" not in o] == ["bad-counterparty"] * 2
+    )
 
 
 def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:

@@ -41,7 +41,7 @@ def test_invalid_json_line_names_the_line(tmp_path: Path, capsys: pytest.Capture
     data = tmp_path / "cps.jsonl"
     data.write_text('{"id": "a", "incorporation": "DE"}\n{"id": "b",\n')
     assert main(["score", str(data)]) == 1
-    assert f"{data}:2: invalid JSON" in capsys.readouterr().err
+    assert f"{data}:2:12: bad-json: invalid JSON" in capsys.readouterr().err
 
 
 def test_explain_one_counterparty(capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,8 +103,8 @@ def test_stream_reports_a_bad_line_and_scores_the_rest(tmp_path: Path, capsys: p
     data.write_text('{"id": "a", "incorporation": "DE"}\n{"id": "b",\n{"id": "c", "incorporation": "FR"}\n')
     assert main(["score", str(data), "--format", "csv", "--as-of", "2026-07-01"]) == 1
     captured = capsys.readouterr()
-    assert [line.split(",")[0] for line in captured.out.splitlines()[1:]] == ["a", "c"]
-    assert f"{data}:2: invalid JSON" in captured.err and "1 record(s) refused" in captured.err
+    assert [line.split(",")[0] for line in captured.out.splitlines()[1:]] == ["a", "", "c"]  # the refused row
+    assert f"{data}:2:12: bad-json: invalid JSON" in captured.err and "1 record(s) refused" in captured.err
 
 
 def test_one_object_over_several_lines_is_one_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
