@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import _amend
 from . import conditions as cond
 from ._yaml import LocatedData, PathKey, load_bytes, load_file
 from .batch import BatchResult, score_many
@@ -158,7 +159,7 @@ def _list_files(base: Path, entries: list[str], located: LocatedData) -> list[Pa
     files: list[Path] = []
     for i, entry in enumerate(entries):
         try:
-            target = (base / entry).resolve()
+            target = _amend.list_entry_path(base, entry)
             if target.is_dir():
                 files.extend(sorted(target.glob("*.yaml")))
                 continue
@@ -299,7 +300,8 @@ def _compile(located: LocatedData, policy_path: Path) -> Policy:
     issues: list[Issue] = []
     lists: dict[str, JurisdictionList] = {}
     origin: dict[str, str] = {}
-    for file in _list_files(policy_path.parent, model.lists, located):
+    files = _list_files(policy_path.parent, model.lists, located)
+    for file in (f for f in files if not _amend.is_amendment(f)):
         try:
             lst_located = load_file(file)
             lst = validate_located(JurisdictionList, lst_located)
@@ -315,6 +317,7 @@ def _compile(located: LocatedData, policy_path: Path) -> Policy:
         origin[lst.id] = str(file)
     if issues:
         raise PolicyError(issues)
+    lists = _amend.apply_amendments([f for f in files if _amend.is_amendment(f)], lists)
     known = sorted({auth for lst in lists.values() for auth in lst.authorities})
     if model.authorities == "all":
         applied = set(known)
