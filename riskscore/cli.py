@@ -6,6 +6,7 @@
     riskscore schema [policy|list|tests]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
     riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
+    riskscore lists [diff] [--policy P] [--as-of D] [--from D1] [--to D2] [--against P2] [--format text|markdown|json]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
 standard input. Exit status: 0 success; 1 a counterparty or the policy was refused
@@ -23,6 +24,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import _lists_cli
+from ._data_versions import data_versions
 from .errors import CounterpartyError, RiskscoreError
 from .policy import Policy, load_policy, parse_as_of
 
@@ -201,6 +204,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                     "overrides": ovs,
                     "as_of": str(as_of),
                     "fingerprint": policy.fingerprint,
+                    "data_versions": data_versions(),
                 }
                 out.write(json.dumps(row) + "\n")
         done += len(batch)
@@ -401,6 +405,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 if any counterparty changes this way (repeatable)",
     )
     d.set_defaults(func=_cmd_diff)
+    _lists_cli.add_parser(sub)
     return p
 
 
