@@ -3,7 +3,7 @@
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
     riskscore validate [PATH] [--no-lint] [--strict] [--max-factor-weight W]
-    riskscore schema [policy|list|tests]
+    riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
     riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
     riskscore lists [diff] [--policy P] [--as-of D] [--from D1] [--to D2] [--against P2] [--format text|markdown|json]
@@ -379,8 +379,8 @@ def _parser() -> argparse.ArgumentParser:
         help="dominance bound (default: policy or 0.5)",
     )
     v.set_defaults(func=_cmd_validate)
-    sc = sub.add_parser("schema", help="print the JSON Schema of a policy, list or test file")
-    sc.add_argument("kind", nargs="?", choices=("policy", "list", "tests"), default="policy")
+    sc = sub.add_parser("schema", help="print the JSON Schema of a policy, list, test or amendment file")
+    sc.add_argument("kind", nargs="?", choices=("policy", "list", "tests", "amendment"), default="policy")
     sc.set_defaults(func=_cmd_schema)
     t = sub.add_parser("test", help="run policy test cases (*.cases.yaml)")
     t.add_argument("paths", nargs="*", help="test files or folders (default: .)")

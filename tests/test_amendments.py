@@ -209,3 +209,8 @@ def test_results_record_the_data_versions(tmp_path: Path, capsys: pytest.Capture
     assert main(["score", examples, "--as-of", "2026-07-01", "--format", "jsonl"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all(r["data_versions"]["pycountry"] == version("pycountry") for r in rows)
+
+
+def test_the_amendment_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "amendment"]) == 0
+    assert capsys.readouterr().out == (REPO / "rules" / "schema" / "amendment.schema.json").read_text()
