@@ -185,8 +185,10 @@ def _render_diff(report: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(report, indent=2) + "\n"
     p = report["policy"]
-    span = f"after {report['from'] or 'the start'} up to {report['to'] or 'the end'}"
-    title = f"list changes {span}: policy {p['id']} {p['version']} ({p['fingerprint'][:16]})"
+    span = " ".join(
+        [*([f"after {report['from']}"] if report["from"] else []), *([f"up to {report['to']}"] if report["to"] else [])]
+    )
+    title = f"list changes {span or 'on all dates'}: policy {p['id']} {p['version']} ({p['fingerprint'][:16]})"
     if "against" in report:
         a = report["against"]
         title += f" against {a['id']} {a['version']} ({a['fingerprint'][:16]})"
