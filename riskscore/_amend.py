@@ -84,7 +84,11 @@ class Amendment(_Model):
         "(so the staleness horizon moves on).",
     )
     sources: list[AmendmentSource] = Field(min_length=1, description="Documents the changes cite.")
-    changes: list[Change] = Field(min_length=1, description="The changes, each dated and cited.")
+    changes: list[Change] = Field(
+        default_factory=list,
+        description="The changes, each dated and cited; may be empty when `reviewed` records that the list "
+        "was re-checked and found unchanged.",
+    )
 
 
 def is_amendment(path: Path) -> bool:
@@ -143,6 +147,8 @@ def _references(amendment: Amendment, located: LocatedData) -> list[Issue]:
         if src.id in ids:
             issues.append(located.issue(("sources", i, "id"), f"duplicate source id {src.id!r}", "duplicate-id"))
         ids.add(src.id)
+    if not amendment.changes and amendment.reviewed is None:
+        issues.append(located.issue(("changes",), "an amendment needs changes, or `reviewed` alone", "empty-amendment"))
     for i, ch in enumerate(amendment.changes):
         for j, cited in enumerate((ch.source, *ch.see_also)):
             if cited not in ids:

@@ -214,3 +214,12 @@ def test_results_record_the_data_versions(tmp_path: Path, capsys: pytest.Capture
 def test_the_amendment_schema_file_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "amendment"]) == 0
     assert capsys.readouterr().out == (REPO / "rules" / "schema" / "amendment.schema.json").read_text()
+
+
+def test_an_amendment_without_changes_records_a_review(tmp_path: Path) -> None:
+    head = AMEND.replace("sources:", "reviewed: 2025-06-01\nsources:").replace("changes:\n", "changes: []\n")
+    result = riskscore.load_policy(amend(tmp_path, "", head=head)).score(
+        {"id": "x", "incorporation": "FR"}, "2025-07-01"
+    )
+    assert not any("test_high" in w for w in result.warnings)
+    assert "empty-amendment" in codes(amend(tmp_path, "", head=AMEND.replace("changes:\n", "changes: []\n")))
