@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import tempfile
 import textwrap
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from conftest import write_policy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskscore
 from riskscore.cli import main
@@ -223,3 +227,27 @@ def test_an_amendment_without_changes_records_a_review(tmp_path: Path) -> None:
     )
     assert not any("test_high" in w for w in result.warnings)
     assert "empty-amendment" in codes(amend(tmp_path, "", head=AMEND.replace("changes:\n", "changes: []\n")))
+
+
+@settings(max_examples=25)
+@given(
+    listed=st.dates(dt.date(2024, 6, 2), dt.date(2030, 12, 31)),
+    as_of=st.dates(dt.date(2024, 1, 1), dt.date(2031, 12, 31)),
+)
+def test_an_amendment_changes_scores_exactly_from_its_date(listed: dt.date, as_of: dt.date) -> None:
+    """DE listed and PL delisted on the same date: both paths move on that date and not before."""
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = riskscore.load_policy(
+            amend(
+                Path(tmp),
+                f"""\
+                - {{code: DE, action: list, date: {listed}, source: stmt, confidence: confirmed}}
+                - {{code: PL, action: delist, date: {listed}, source: stmt, confidence: confirmed}}
+                """,
+            )
+        )
+        (Path(tmp) / "base").mkdir()
+        base = riskscore.load_policy(write_policy(Path(tmp) / "base"))
+        after = as_of >= listed
+        assert geo(policy, "DE", as_of.isoformat()) == (40 if after else 10)
+        assert geo(policy, "PL", as_of.isoformat()) == (10 if after else geo(base, "PL", as_of.isoformat()))
