@@ -3,9 +3,10 @@
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
     riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
-    riskscore schema [policy|list|tests]
+    riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
     riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
+    riskscore lists [diff] [--policy P] [--as-of D] [--from D1] [--to D2] [--against P2] [--format text|markdown|json]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
 standard input. It is read in bounded memory by :mod:`riskscore._records`. A record that
@@ -26,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _lists_cli
+from ._data_versions import data_versions
 from ._records import Record, Refusal, display_name, read_records
 from ._reporting import Run, err, shown
 from ._version import __version__
@@ -150,6 +153,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                     "line": item.line,
                     "as_of": str(as_of),
                     "fingerprint": policy.fingerprint,
+                    "data_versions": data_versions(),
                 }
                 out.write(json.dumps(data) + "\n")
         done += len(chunk)
@@ -338,8 +342,8 @@ def _parser() -> argparse.ArgumentParser:
         help="dominance bound (default: policy or 0.5)",
     )
     v.set_defaults(func=_cmd_validate)
-    sc = sub.add_parser("schema", help="print the JSON Schema of a policy, list or test file")
-    sc.add_argument("kind", nargs="?", choices=("policy", "list", "tests"), default="policy")
+    sc = sub.add_parser("schema", help="print the JSON Schema of a policy, list, test or amendment file")
+    sc.add_argument("kind", nargs="?", choices=("policy", "list", "tests", "amendment"), default="policy")
     sc.set_defaults(func=_cmd_schema)
     t = sub.add_parser("test", help="run policy test cases (*.cases.yaml)")
     t.add_argument("paths", nargs="*", help="test files or folders (default: .)")
@@ -364,6 +368,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 if any counterparty changes this way (repeatable)",
     )
     d.set_defaults(func=_cmd_diff)
+    _lists_cli.add_parser(sub)
     return p
 
 

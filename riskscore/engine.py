@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ._data_versions import data_versions
 from ._version import __version__
 from .attributes import attribute_gaps, counterparty_issues
 from .columns import Record, _Item
@@ -563,6 +564,7 @@ class Engine:
                 "fingerprint": self.fingerprint,
                 "authorities": list(self.authorities),
                 "engine_version": __version__,
+                "data_versions": data_versions(),
             },
         )
 

@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import _amend
 from . import conditions as cond
 from ._dates import DateProblem, parse_date
 from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
@@ -268,7 +269,7 @@ def _list_files(policy_path: Path, entries: list[str], located: LocatedData) -> 
     files: list[tuple[int, Path]] = []
     for i, entry in enumerate(entries):
         try:
-            target = (base / entry).resolve()
+            target = _amend.list_entry_path(base, entry)
             mode = os.stat(target).st_mode
         except (ValueError, RuntimeError):  # NUL byte; symlink loop
             mode = None
@@ -468,7 +469,11 @@ def _load_lists(
     issues: list[Issue] = []
     lists: dict[str, JurisdictionList] = {}
     origin: dict[str, Path] = {}
+    amendments: list[Path] = []
     for index, file in _list_files(policy_path, model.lists, located):
+        if _amend.is_amendment(file):
+            amendments.append(file)
+            continue
         try:
             lst_located = reader.load(file)
             lst = validate_located(JurisdictionList, lst_located)
@@ -490,6 +495,7 @@ def _load_lists(
         origin[lst.id] = file
     if issues:
         raise PolicyError(issues)
+    lists = _amend.apply_amendments(amendments, lists, reader.load)
     return lists, origin
 
 

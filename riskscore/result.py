@@ -215,6 +215,9 @@ class Result(_Model):
     fingerprint: str = Field(description="sha256 of the canonical policy and lists.")
     authorities: list[str] = Field(description="Authorities whose lists the policy applied.")
     engine_version: str = Field(description="The riskscore version that computed the result.")
+    data_versions: dict[str, str] = Field(
+        default_factory=dict, description='Versions of the data packages scoring read, e.g. {"pycountry": "26.2.16"}.'
+    )
 
     def explain(self, *, markdown: bool = False) -> str:
         """A readable account of the score, citing the source behind every point."""

@@ -16,14 +16,20 @@ from .policy_model import PolicyModel
 
 __all__ = ["SCHEMA_KINDS", "json_schema", "schema_text"]
 
-SCHEMA_KINDS = ("policy", "list", "tests")
+SCHEMA_KINDS = ("policy", "list", "tests", "amendment")
 
 
-def json_schema(kind: Literal["policy", "list", "tests"]) -> dict[str, Any]:
-    """The JSON Schema of a policy file, a list file or a policy test file (``*.cases.yaml``)."""
+def json_schema(kind: Literal["policy", "list", "tests", "amendment"]) -> dict[str, Any]:
+    """The JSON Schema of a policy, list, policy test (``*.cases.yaml``) or amendment (``*.amend.yaml``) file."""
+    from ._amend import Amendment
     from .testing.cases import CaseFile
 
-    models: dict[str, type[BaseModel]] = {"policy": PolicyModel, "list": JurisdictionList, "tests": CaseFile}
+    models: dict[str, type[BaseModel]] = {
+        "policy": PolicyModel,
+        "list": JurisdictionList,
+        "tests": CaseFile,
+        "amendment": Amendment,
+    }
     model = models[kind]
     schema = model.model_json_schema(by_alias=True)
     if kind == "tests":  # a counterparty's id defaults to its case id or fixture name
@@ -33,6 +39,6 @@ def json_schema(kind: Literal["policy", "list", "tests"]) -> dict[str, Any]:
     return schema
 
 
-def schema_text(kind: Literal["policy", "list", "tests"]) -> str:
+def schema_text(kind: Literal["policy", "list", "tests", "amendment"]) -> str:
     """The schema as stable, indented JSON text (as written to rules/schema/)."""
     return json.dumps(json_schema(kind), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
