@@ -26,7 +26,7 @@ import riskscore  # noqa: E402
 from riskscore._yaml import load_bytes, load_text  # noqa: E402
 from riskscore.cli import main as cli_main  # noqa: E402
 from riskscore.counterparty import parse_counterparty, parse_counterparty_json  # noqa: E402
-from riskscore.policy import load_policy_bytes  # noqa: E402
+from riskscore.policy import load_policy_bytes, parse_as_of  # noqa: E402
 
 SMALL_POLICY = (HERE / "seeds" / "policy" / "small.yaml").read_text()
 FUZZ_ROOT = HERE / "root" / "default"
@@ -93,6 +93,55 @@ def in_lists_folder(hostile: Callable[[Path], object]) -> Callable[[], object]:
 def many_files(folder: Path) -> None:
     for i in range(201):
         (folder / f"extra_{i:03}.yaml").write_bytes(b"")
+
+
+def edit_list(old: str, new: str) -> Callable[[Path], object]:
+    """Rewrite the small policy's test_high list, replacing ``old`` with ``new``."""
+
+    def run(folder: Path) -> None:
+        path = folder / "test_high.yaml"
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+
+    return run
+
+
+def big_lists(folder: Path) -> None:
+    """Twenty list files of about 900 KB each: within the per-file limit, past the policy's."""
+    body = "".join(f"  # {'x' * 90}\n" for _ in range(10_000))
+    base = (folder / "test_high.yaml").read_text()
+    for i in range(20):
+        (folder / f"big_{i:02}.yaml").write_text(base.replace("id: test_high", f"id: big_{i:02}", 1) + body)
+
+
+def batch_collect(records: list[dict[str, Any]]) -> Callable[[], object]:
+    """``score_many(..., errors="collect")`` on the fuzzing policy; the first row error is raised."""
+
+    def run() -> object:
+        policy = load_policy_bytes(SMALL_POLICY.encode(), root=FUZZ_ROOT)
+        batch = policy.score_many(records, "2024-07-01", errors="collect")
+        if batch.errors:
+            assert batch.ok.sum() == len(records) - len(batch.errors), "a bad row lost the batch"
+            raise batch.errors[0]
+        return batch
+
+    return run
+
+
+def cli_stdin_closed() -> object:
+    """``riskscore score -`` with standard input closed (``<&-``)."""
+    saved = sys.stdin
+    err = io.StringIO()
+    try:
+        sys.stdin = None  # type: ignore[assignment]  # what Python gives a process started with fd 0 closed
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = cli_main(["score", "-", "--as-of", "2026-07-01"])
+    finally:
+        sys.stdin = saved
+    if code != 1:
+        return code
+    raise riskscore.RiskscoreError(f"exit 1: {err.getvalue().strip()}")
 
 
 def nested(depth: int) -> Any:
@@ -230,6 +279,32 @@ CASES: list[Case] = [
     ),
     Case(
         "rule file", "201 list files in a lists folder", in_lists_folder(many_files), PE, "MAX_POLICY_FILES", limit=5.0
+    ),
+    Case(
+        "rule file",
+        "a list date written as an integer (Unix time)",
+        in_lists_folder(edit_list("{date: 2021-01-01, source: src_a}", "{date: 0, source: src_a}")),
+        PE,
+        "bad-date",
+    ),
+    Case(
+        "rule file",
+        "an impossible list date (2023-02-30)",
+        in_lists_folder(edit_list("{date: 2023-01-01, source: src_b}", "{date: 2023-02-30, source: src_b}")),
+        PE,
+        "no-such-date",
+    ),
+    Case(
+        "rule file",
+        "a link to /dev/stdin in a lists folder",
+        in_lists_folder(lambda d: (d / "stdin.yaml").symlink_to("/dev/stdin")),
+        PE,
+        "not-a-file",
+    ),
+    Case("rule file", "20 list files of 900 KB (policy-wide byte budget)", in_lists_folder(big_lists), PE, "too-large"),
+    Case("as-of", "week date 2026-W27-3", lambda: parse_as_of("2026-W27-3"), riskscore.AsOfError, "not a date"),
+    Case(
+        "as-of", "impossible date 2027-02-30", lambda: parse_as_of("2027-02-30"), riskscore.AsOfError, "does not exist"
     ),
     Case("rule file", "policy that is a list", lambda: load_policy_bytes(b"[1, 2]\n", root=FUZZ_ROOT), PE, "dict"),
     # ---------------------------------------------------------------- conditions
@@ -425,6 +500,21 @@ CASES: list[Case] = [
         CE,
         "JSON text over",
     ),
+    Case(
+        "batch",
+        "score_many: a share of 10**400 in one row of three (errors=collect)",
+        batch_collect(
+            [
+                {"id": "a", "incorporation": "DE"},
+                {"id": "b", "incorporation": "DE", "owners": [{"country": "DE", "share": 10**400}]},
+                {"id": "c", "incorporation": "PL"},
+            ]
+        ),
+        CE,
+        "owners[0].share",
+    ),
+    Case("CLI", "score: a 3 MiB line of NUL bytes", cli(b"\x00" * (3 << 20) + b"\n"), E, "too-large"),
+    Case("CLI", "score: standard input closed", cli_stdin_closed, E, "io-error"),
     Case(
         "CLI",
         "score: JSON nested 100,000 deep",
