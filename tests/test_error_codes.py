@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ from conftest import TEST_LIST, TEST_POLICY, write_policy
 
 import riskscore
 import riskscore.policy
+from riskscore import _codes
+from riskscore.lint import lint_policy
 from riskscore.testing.cases import load_case_file
 
 
@@ -118,3 +122,126 @@ def test_unknown_fixture_a_case_names_no_known_fixture(tmp_path: Path) -> None:
         "cases[1].counterparty",
     )
     assert issue.suggestion == "de" and [c.id for c in loaded.cases] == ["de_is_low"]
+
+
+# ---------------------------------------------------------------- codes whose only tests were elsewhere or none
+
+
+def _amend(tmp_path: Path, body: str) -> Path:
+    path = write_policy(tmp_path)
+    head = 'amends: test_high\ntitle: t\nsources:\n  - {id: s, title: "Statement", url: "https://example.org/s"}\n'
+    (tmp_path / "lists" / "t.amend.yaml").write_text(head + body)
+    return path
+
+
+def test_bad_change_a_delisting_given_a_category(tmp_path: Path) -> None:
+    path = _amend(
+        tmp_path,
+        "changes:\n  - {code: HU, action: delist, date: 2025-03-01, category: severe, source: s, confidence: confirmed}\n",
+    )
+    with pytest.raises(riskscore.PolicyError) as exc:
+        riskscore.load_policy(path)
+    issue = _issue(exc, "bad-change")
+    assert (issue.line, issue.key_path) == (6, "changes[0].category")
+
+
+def test_amend_invalid_an_amended_list_past_the_calendar(tmp_path: Path) -> None:
+    path = _amend(tmp_path, "reviewed: 9999-12-01\nchanges: []\n")
+    with pytest.raises(riskscore.PolicyError) as exc:
+        riskscore.load_policy(path)
+    assert _issue(exc, "amend-invalid").file == str(tmp_path / "lists" / "t.amend.yaml")
+
+
+def _report(tmp_path: Path, overrides: str, rules: str = "") -> list[tuple[str, str]]:
+    policy = TEST_POLICY.replace(
+        '        reason: "exposure {exposure}"\n', '        reason: "exposure {exposure}"\n' + rules
+    )
+    path = write_policy(tmp_path, policy=policy, overrides=overrides)
+    report = lint_policy(riskscore.load_policy(path), as_of="2024-06-01")
+    return [(f.id, f.subject) for f in report.findings]
+
+
+def test_dead_rule_and_dead_override(tmp_path: Path) -> None:
+    zero = "      - {id: nothing, kind: condition, when: {flag: pep}, points: 0, reason: never anything}\n"
+    never = (
+        "- {id: never, when: {country_in: {field: incorporation, list: test_high, categories: [nosuch]}},"
+        " action: add, points: 5, rationale: A category no period of the list carries.}"
+    )
+    findings = _report(tmp_path, never, zero)
+    assert ("dead-rule", "nothing") in findings
+    assert ("dead-override", "never") in findings
+
+
+def test_unknown_possible_and_unknown_scored_bulk_warnings(tmp_path: Path) -> None:
+    policy = riskscore.load_policy(write_policy(tmp_path))  # test_high: history from 2020-01-01
+    [w] = policy._engine.date_warnings(date(2019, 6, 1))
+    assert (w.code, w.list_id, w.history_from) == ("unknown-possible", "test_high", date(2020, 1, 1))
+    scored = TEST_POLICY.replace("{list: test_high, points: 40,", "{list: test_high, points: 40, unknown_points: 25,")
+    assert scored != TEST_POLICY
+    policy = riskscore.load_policy(write_policy(tmp_path, policy=scored))
+    [w] = policy._engine.date_warnings(date(2019, 6, 1))
+    assert (w.code, w.list_id) == ("unknown-scored", "test_high") and "as 25 points" in w.message
+
+
+def test_invalid_a_list_entry_citing_an_unknown_source(tmp_path: Path) -> None:
+    text = TEST_LIST.replace(
+        "delisted: {date: 2023-01-01, source: src_b}", "delisted: {date: 2023-01-01, source: src_z}"
+    )
+    assert text != TEST_LIST
+    with pytest.raises(riskscore.PolicyError) as exc:
+        riskscore.load_policy(write_policy(tmp_path, list_text=text))
+    issue = _issue(exc, "invalid")
+    assert issue.key_path == "entries[0].periods[0].delisted" and "src_z" in issue.message
+
+
+# ---------------------------------------------------------------- the registry (riskscore._codes)
+
+REPO = Path(__file__).resolve().parent.parent
+KEBAB = re.compile(r"\"([a-z0-9]+(?:-[a-z0-9]+)+)\"")
+NOT_CODES = {  # kebab-case strings of the source that are not codes
+    "per-row",  # BatchResult.mode
+    "congo-brazzaville",  # country aliases
+    "congo-kinshasa",
+    "function-after",  # a pydantic location part
+    "site-packages",
+    "utf-8",
+    "utf-8-sig",
+    "cp-1",  # a docstring example id
+}
+REGISTERED = {**_codes.ERROR_CODES, **_codes.LINT_IDS, **_codes.WARNING_CODES}
+
+
+def _source_codes() -> set[str]:
+    found: set[str] = set()
+    for path in (REPO / "riskscore").rglob("*.py"):
+        if path.name == "_codes.py":
+            continue
+        found |= {m for m in KEBAB.findall(path.read_text()) if not re.fullmatch(r"[0-9-]+", m)}
+    return found - NOT_CODES
+
+
+def test_every_code_the_source_names_is_registered() -> None:
+    assert _source_codes() - set(REGISTERED) == set()
+
+
+def test_every_registered_code_is_named_in_the_source() -> None:
+    # a registered code nothing raises is a stale registry entry
+    text = "".join(p.read_text() for p in (REPO / "riskscore").rglob("*.py") if p.name != "_codes.py")
+    assert {c for c in REGISTERED if f'"{c}"' not in text} == set()
+
+
+def test_every_registered_code_has_a_test_that_asserts_it() -> None:
+    tests = "".join(p.read_text() for p in (REPO / "tests").glob("test_*.py") if p.name != "test_error_codes.py")
+    tests += (
+        Path(__file__)
+        .read_text()
+        .split("# ---------------------------------------------------------------- the registry")[0]
+    )
+    tests += (REPO / "fuzz" / "hostile.py").read_text()  # its cases assert the refusal (test_hardening)
+    untested = {c for c in REGISTERED if not re.search(rf"(?<![a-z-]){re.escape(c)}(?![a-z-])", tests)}
+    assert untested == set()
+
+
+def test_the_code_reference_in_the_docs_is_current() -> None:
+    text = (REPO / "docs" / "errors.md").read_text()
+    assert text.rstrip("\n").endswith(_codes.markdown().rstrip("\n")), "run: python -m riskscore._codes"
