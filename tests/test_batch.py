@@ -285,3 +285,16 @@ def test_share_sum_over_one_is_refused_when_only_empty_rows_follow(policy: Polic
     assert "trade_partners: the shares sum to 1.2, more than 1" in str(batch.errors[0])
     with pytest.raises(riskscore.CounterpartyError):
         policy.score_many([bad, after], "2026-07-01")
+
+
+def test_vector_sum_rounding_is_fsums_for_large_magnitudes() -> None:
+    # regression: a fixed 1e-3 window around the half missed rows where the left-to-right sum of
+    # terms near 1e4-1e5 is several ulps (each ~1e-3 at the ninth decimal) away from fsum
+    import math
+    import random
+
+    rng = random.Random(20261201)
+    xs = np.array([rng.uniform(-1e5, 1e5) for _ in range(20_000)])
+    terms = [xs * w for w in (0.3, 0.25, 0.25, 0.1, 0.1)]
+    expected = [round(math.fsum(t[i] for t in terms), 9) + 0.0 for i in range(len(xs))]
+    assert rnd_fsum(terms).tolist() == expected
