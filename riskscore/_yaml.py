@@ -287,6 +287,13 @@ def format_path(path: PathKey) -> str:
 _LIBYAML_DEPTH = "maximum nesting depth"
 
 
+def _at(mark: yaml.Mark | None, file: str, message: str, code: str) -> PolicyError:
+    """A one-issue PolicyError located at a YAML mark (0-based) as file:line:col (1-based)."""
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return PolicyError(Issue(message, file=file, line=line, column=column, code=code))
+
+
 def load_text(text: str, file: str, budget: NodeBudget | None = None) -> LocatedData:
     """Parse YAML text strictly. Raises :class:`PolicyError` with file:line on any problem.
 
@@ -305,39 +312,15 @@ def load_text(text: str, file: str, budget: NodeBudget | None = None) -> Located
             if node is not None:
                 nodes.append(node)
     except _TooDeep as exc:
-        raise PolicyError(
-            Issue(
-                f"nesting deeper than {MAX_DEPTH} levels",
-                file=file,
-                line=exc.mark.line + 1,
-                column=exc.mark.column + 1,
-                code="too-deep",
-            )
-        ) from None
+        raise _at(exc.mark, file, f"nesting deeper than {MAX_DEPTH} levels", "too-deep") from None
     except _TooMany as exc:
-        raise PolicyError(
-            Issue(
-                f"document has more than {MAX_NODES} nodes",
-                file=file,
-                line=exc.mark.line + 1,
-                column=exc.mark.column + 1,
-                code="too-large",
-            )
-        ) from None
+        raise _at(exc.mark, file, f"document has more than {MAX_NODES} nodes", "too-large") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if _LIBYAML_DEPTH in str(exc.problem or ""):
             # PyYAML 6.0.2+ bundles a libyaml that stops flow nesting past 1,000 levels itself,
             # before our own composer count sees it: the same refusal, so the same code.
-            raise PolicyError(
-                Issue(
-                    f"nesting deeper than {MAX_DEPTH} levels",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                    code="too-deep",
-                )
-            ) from None
+            raise _at(mark, file, f"nesting deeper than {MAX_DEPTH} levels", "too-deep") from None
         raise PolicyError(
             Issue(
                 f"YAML syntax error: {exc.problem or exc}",
