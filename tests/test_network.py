@@ -102,7 +102,7 @@ def test_exactly_50_percent_by_regime_and_date():
     assert statuses(edges, "X", EU, as_of=date(2024, 7, 3))["A"] == "caught"
     assert statuses(edges, "X", EU, as_of=date(2024, 7, 2))["A"] == "clear"
     assert statuses(edges, "X", UK)["A"] == "clear"
-    assert statuses([("X", "A", 0.5000001)], "X", UK)["A"] == "caught"
+    assert statuses([("X", "A", 0.500001)], "X", UK)["A"] == "caught"
 
 
 def test_uk_50_50_by_two_designated_persons_only_when_joint():
@@ -290,7 +290,7 @@ def test_ftm_messy_export():
     assert "overlapping" in [x.code for x in snap.notes]  # o2 and o3 for one holding: o3 (later) kept
     c = Closure(snap, n.flagged("sanction"), Method(OFAC))
     assert c.status(n.number("c2")) == "caught" and c.status(n.number("c1")) == "caught"
-    assert n.country[n.number("c1")] == "TR"
+    assert n.country(n.number("c1")) == "TR"
     early = Closure(n.at(date(2020, 6, 1)), n.flagged("sanction"), Method(OFAC))
     assert early.status(n.number("c2")) == "possible"  # only the 25-50 % band is in force
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .graph import PPM
 from .snapshot import Snapshot
 
 __all__ = ["Exposure", "damped_sum", "hop_distance", "look_through"]
@@ -71,13 +72,14 @@ def look_through(snap: Snapshot, seeds: npt.NDArray[np.bool_], max_hops: int = 1
     idx = snap.edges("ownership", direct_only=True)
     n = len(snap.net)
     src, dst = e["src"][idx], e["dst"][idx]
+    w_lo, w_hi = e["share_lo"][idx] / PPM, e["share_hi"][idx] / PPM
     lo: F64 = seeds.astype(np.float64)
     hi: F64 = lo
     tot_lo, tot_hi = np.zeros(n), np.zeros(n)
     edges, values = [], []
     for _ in range(max_hops):
-        lo, best, arg = _hop(src, dst, e["share_lo"][idx], lo, n)
-        hi = _hop(src, dst, e["share_hi"][idx], hi, n)[0]
+        lo, best, arg = _hop(src, dst, w_lo, lo, n)
+        hi = _hop(src, dst, w_hi, hi, n)[0]
         tot_lo += lo
         tot_hi += hi
         edges.append(np.where(arg >= 0, idx[np.maximum(arg, 0)], -1).astype(np.int32))
@@ -109,7 +111,7 @@ def hop_distance(
     e = snap.net.edges
     n = len(snap.net)
     idx = np.concatenate([snap.edges(k, direct_only=True) for k in kinds])
-    ok = (np.round(e["share_lo"][idx], 9) >= min_share) | (include_unknown & ~e["share_known"][idx])
+    ok = (e["share_lo"][idx] >= round(min_share * PPM)) | (include_unknown & ~e["share_known"][idx])
     ok |= np.isin(e["kind"][idx], [1, 2]) & ("control" in kinds or "directorship" in kinds)  # no share on control
     idx = idx[ok]
     a, b = (e["src"][idx], e["dst"][idx]) if forward else (e["dst"][idx], e["src"][idx])
@@ -136,7 +138,7 @@ def damped_sum(
     e = snap.net.edges
     n = len(snap.net)
     idx = np.concatenate([snap.edges(k, direct_only=True) for k in kinds])
-    src, dst, w = e["src"][idx], e["dst"][idx], e["share_lo"][idx]
+    src, dst, w = e["src"][idx], e["dst"][idx], e["share_lo"][idx] / PPM
     x = risk.astype(np.float64)
     total = np.zeros(n)
     edges, values = [], []

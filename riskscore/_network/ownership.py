@@ -15,8 +15,8 @@ counts in full for each joint holder), plus the control limb.
 Shares are intervals: the definite status uses each stake's lower bound, the possible status
 its upper bound (an unknown share is 0..100 %); ``unknown`` decides what a possible-only
 status becomes: ``flag`` (status ``possible``), ``assume_hi`` (caught) or ``ignore`` (clear,
-with a note counting what was ignored). Aggregates are rounded to 9 decimals before the
-comparison, as everywhere in riskscore.
+with a note counting what was ignored). Shares are kept as whole millionths (0.0001 %), so sums and the comparison with
+the threshold are exact.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import NetworkError
+from .graph import PPM
 from .snapshot import Note, Snapshot
 
 __all__ = ["METHODS", "Closure", "Method"]
@@ -64,8 +65,8 @@ class Method:
         """The test in words, e.g. ``owned >= 50 % in aggregate by listed persons (OFAC method)``."""
         inclusive, aggregate, control, _ = self.rule(as_of)
         op = ">=" if inclusive else ">"
-        how = "in aggregate " if aggregate else "by one listed person (with what it owns) "
-        text = f"owned {op} {self.threshold * 100:g} % {how}by listed persons"
+        who = "in aggregate by listed persons" if aggregate else "by one listed person, with what it owns or controls"
+        text = f"owned {op} {self.threshold * 100:g} % {who}"
         if control:
             text += ", or controlled by them"
         return f"{text} ({METHODS[self.name]})"
@@ -79,70 +80,68 @@ METHODS = {
 }
 
 
-def _meets(agg: npt.NDArray[np.float64], t: float, inclusive: bool) -> npt.NDArray[np.bool_]:
-    r = np.round(agg, 9)
-    return r >= t if inclusive else r > t
+def _meets(agg: npt.NDArray[np.int64], t: int, inclusive: bool) -> npt.NDArray[np.bool_]:
+    """Aggregates and threshold in millionths: an exact comparison."""
+    return agg >= t if inclusive else agg > t
+
+
+def _add(agg: npt.NDArray[np.int64], at: I32, w: npt.NDArray[np.int64]) -> None:
+    if at.size * 16 > agg.size:  # a big frontier: one pass over all nodes is cheaper
+        agg += np.bincount(at, weights=w, minlength=agg.size).astype(np.int64)  # exact below 2**53
+    else:
+        np.add.at(agg, at, w)
 
 
 class _Pass:
-    """One fixed point with one bound of the shares: ``level`` (-1 clear, 0 seed, k: caught at iteration k)."""
+    """One fixed point with one bound of the shares: ``level`` (-1 clear, 0 seed, k: caught at
+    iteration k), ``agg`` (the stakes of caught holders, in millionths), ``root`` (per-holder
+    methods: the designated person whose holdings caught the node)."""
 
     def __init__(self, snap: Snapshot, seeds: npt.NDArray[np.bool_], col: str, method: Method) -> None:
         inclusive, aggregate, control, _ = method.rule(snap.as_of)
         n = len(snap.net)
         e = snap.net.edges
-        dst, w = e["dst"], e[col]
-        joint = e["joint"]
+        src, dst, w = e["src"], e["dst"], e[col]
+        t = round(method.threshold * PPM)
         self.level = np.full(n, -1, dtype=np.int32)
         self.level[seeds] = 0
-        self.root = np.where(seeds, np.arange(n, dtype=np.int32), -1)  # for per-holder methods
-        self.agg: npt.NDArray[np.float64] = np.zeros(n)
-        held_keys: list[npt.NDArray[np.int64]] = []
-        held_w: list[npt.NDArray[np.float64]] = []
+        self.root = np.where(seeds, np.arange(n, dtype=np.int32), -1)
+        self.agg = np.zeros(n, dtype=np.int64)
+        held: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
         frontier = np.flatnonzero(seeds).astype(np.int32)
         k = 0
         while frontier.size:
             k += 1
             eo = snap.gather("ownership", frontier)
+            stake = w[eo].astype(np.int64)
             if aggregate:
-                np.add.at(self.agg, dst[eo], w[eo])
+                _add(self.agg, dst[eo], stake)
                 cand = np.unique(dst[eo])
-                hit = cand[(self.level[cand] < 0) & _meets(self.agg[cand], method.threshold, inclusive)]
-            else:
-                hit = self._per_holder(eo, dst, np.where(joint[eo], 1.0, w[eo]), held_keys, held_w, method, n, e["src"])
+                hit = cand[(self.level[cand] < 0) & _meets(self.agg[cand], t, inclusive)]
+            else:  # a joint holding counts in full for each joint holder
+                held.append((self.root[src[eo]].astype(np.int64) * n + dst[eo], np.where(e["joint"][eo], PPM, stake)))
+                hit = self._per_holder(held, t, n)
             if control:
                 ec = snap.gather("control", frontier)
-                cdst = dst[ec]
-                fresh = np.unique(cdst[self.level[cdst] < 0])
-                for c in fresh:  # a controlled entity follows its controller's holder
-                    self.root[c] = self.root[snap.net.edges["src"][ec[cdst == c][0]]]
-                hit = np.union1d(hit, fresh).astype(np.int32)
+                ec = ec[self.level[dst[ec]] < 0]
+                cand, first = np.unique(dst[ec], return_index=True)
+                new = ~np.isin(cand, hit)  # a controlled entity follows its controller's designated person
+                self.root[cand[new]] = self.root[src[ec[first[new]]]]
+                hit = np.union1d(hit, cand[new]).astype(np.int32)
             self.level[hit] = k
             frontier = hit.astype(np.int32)
 
-    def _per_holder(
-        self,
-        eo: I32,
-        dst: I32,
-        w: npt.NDArray[np.float64],
-        keys: list[npt.NDArray[np.int64]],
-        ws: list[npt.NDArray[np.float64]],
-        method: Method,
-        n: int,
-        src: I32,
-    ) -> I32:
+    def _per_holder(self, held: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]], t: int, n: int) -> I32:
         """UK: stakes summed per (designated root, asset), never across roots; a caught asset
         takes the root whose holdings caught it, so its own stakes count as that root's."""
-        keys.append(self.root[src[eo]].astype(np.int64) * n + dst[eo])
-        ws.append(w)
-        allk, inv = np.unique(np.concatenate(keys), return_inverse=True)
-        sums = np.bincount(inv, weights=np.concatenate(ws)).astype(np.float64)
+        keys = np.concatenate([h[0] for h in held])
+        allk, inv = np.unique(keys, return_inverse=True)
+        sums = np.bincount(inv.reshape(-1), weights=np.concatenate([h[1] for h in held])).astype(np.int64)
         asset = (allk % n).astype(np.int32)
-        ok = (self.level[asset] < 0) & _meets(sums, method.threshold, False)
-        hit = np.unique(asset[ok])
-        for a, r in zip(asset[ok], (allk[ok] // n).astype(np.int32), strict=False):  # one root reaches > 50 %
-            self.root[a] = r
-        return hit.astype(np.int32)
+        ok = (self.level[asset] < 0) & _meets(sums, t, False)
+        self.root[asset[ok]] = (allk[ok] // n).astype(np.int32)  # one root can hold > 50 %
+        self.agg[asset[ok]] = sums[ok]
+        return np.unique(asset[ok]).astype(np.int32)
 
 
 class Closure:
@@ -166,7 +165,9 @@ class Closure:
                 )
             )
         self.definite = _Pass(snap, seeds, "share_lo", method)
-        self.possible = _Pass(snap, seeds, "share_hi", method)
+        e = snap.net.edges
+        exact = np.array_equal(e["share_lo"], e["share_hi"])
+        self.possible = self.definite if exact else _Pass(snap, seeds, "share_hi", method)
 
     def status(self, i: int) -> str:
         """``listed`` (a seed), ``caught`` (derived), ``possible`` (only with unknown or banded
@@ -233,7 +234,7 @@ class Closure:
                         sub,
                     )
                 )
-        agg = (float(np.round(self.definite.agg[i], 9)), float(np.round(self.possible.agg[i], 9)))
+        agg = (int(self.definite.agg[i]) / PPM, int(self.possible.agg[i]) / PPM)
         return Proof(snap.net.label(i), status, self.method.describe(snap.as_of), agg, tuple(parts), partial)
 
 
@@ -265,7 +266,7 @@ class Proof:
         """The proof as text lines, one per stake, nested by holder."""
         lo, hi = self.aggregate
         held = f"{lo * 100:.4g} %" if lo == hi else f"{lo * 100:.4g}-{hi * 100:.4g} %"
-        out = [f"{indent}{self.node}: {self.status} ({self.test}; listed holders' stakes {held})"]
+        out = [f"{indent}{self.node}: {self.status} ({self.test}; stakes of listed holders {held})"]
         for s in self.stakes:
             src = f", source {s.source}" if s.source else ""
             out.append(f"{indent}  <- {s.share} held by {s.holder} [{s.holder_status}], {s.valid}{src}")
@@ -282,7 +283,7 @@ def _share(e: dict[str, npt.NDArray[np.generic]], i: int) -> str:
     kind = "control" if int(e["kind"][i]) == 1 else None
     if kind:
         return "control"
-    return Share(float(e["share_lo"][i]), float(e["share_hi"][i]), bool(e["share_known"][i])).text()
+    return Share(int(e["share_lo"][i]) / PPM, int(e["share_hi"][i]) / PPM, bool(e["share_known"][i])).text()
 
 
 def _when(lo: np.int32, hi: np.int32) -> str:
