@@ -14,12 +14,22 @@
 
 # No ``from __future__ import annotations`` and no stdlib imports here: each would bind a
 # name (``annotations``, ``contextlib``) in the public namespace.
+from ._network.graph import Network
 from ._version import __version__ as __version__
 from .batch import BatchError, BatchResult
 from .columns import Columns
 from .counterparty import Counterparty, Owner, TradePartner, parse_counterparty_json
 from .countries import normalize_country
-from .errors import AsOfError, CounterpartyError, CountryError, FieldIssue, Issue, PolicyError, RiskscoreError
+from .errors import (
+    AsOfError,
+    CounterpartyError,
+    CountryError,
+    FieldIssue,
+    Issue,
+    NetworkError,
+    PolicyError,
+    RiskscoreError,
+)
 from .lists import JurisdictionList, Status
 from .policy import Policy, load_policy, load_policy_bytes
 from .result import AppliedOverride, Contribution, Result, ResultWarning, SourceRef
@@ -37,6 +47,8 @@ __all__ = [
     "FieldIssue",
     "Issue",
     "JurisdictionList",
+    "Network",
+    "NetworkError",
     "Owner",
     "Policy",
     "PolicyError",

@@ -9,7 +9,8 @@ working for callers that do not know riskscore::
     ├── CounterpartyError (ValueError)    a counterparty is invalid (field paths attached)
     │   └── BatchError                    score_many: some records are invalid (riskscore.batch)
     ├── CountryError (LookupError)        a country value is not recognised
-    └── AsOfError (ValueError)            an as-of date cannot be parsed
+    ├── AsOfError (ValueError)            an as-of date cannot be parsed
+    └── NetworkError (ValueError)         a network input (edge table, FtM, BODS, GLEIF) is invalid
 
 Errors keep their facts as attributes (file, line, column, key path, value, suggestion)
 so integrators can render them their own way; ``str()`` gives ``path:line:col: message``.
@@ -29,6 +30,7 @@ __all__ = [
     "CountryError",
     "FieldIssue",
     "Issue",
+    "NetworkError",
     "PolicyError",
     "RiskscoreError",
 ]
@@ -151,3 +153,8 @@ class AsOfError(RiskscoreError, ValueError):
     def __init__(self, message: str, code: str = "bad-date") -> None:
         super().__init__(message)
         self.code = code
+
+
+class NetworkError(RiskscoreError, ValueError):
+    """A network input (a node or edge table, an FtM, BODS or GLEIF record) is invalid; the
+    message names the table, row and column, or the record."""

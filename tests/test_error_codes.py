@@ -207,8 +207,9 @@ NOT_CODES = {  # kebab-case strings of the source that are not codes
     "utf-8",
     "utf-8-sig",
     "cp-1",  # a docstring example id
+    "relationship-records",  # the GLEIF API's record type
 }
-REGISTERED = {**_codes.ERROR_CODES, **_codes.LINT_IDS, **_codes.WARNING_CODES}
+REGISTERED = {**_codes.ERROR_CODES, **_codes.LINT_IDS, **_codes.WARNING_CODES, **_codes.NETWORK_NOTES}
 
 
 def _source_codes() -> set[str]:

@@ -1,11 +1,7 @@
-"""The network's error: bad graph input, located by table, row and column."""
+"""The network's error lives in the one error tree (:mod:`riskscore.errors`)."""
 
 from __future__ import annotations
 
-from ..errors import RiskscoreError
+from ..errors import NetworkError
 
 __all__ = ["NetworkError"]
-
-
-class NetworkError(RiskscoreError, ValueError):
-    """A network input (node or edge table, FtM / BODS / GLEIF record) is invalid."""

@@ -266,7 +266,7 @@ class Proof:
         """The proof as text lines, one per stake, nested by holder."""
         lo, hi = self.aggregate
         held = f"{lo * 100:.4g} %" if lo == hi else f"{lo * 100:.4g}-{hi * 100:.4g} %"
-        out = [f"{indent}{self.node}: {self.status} ({self.test}; stakes of listed holders {held})"]
+        out = [f"{indent}{self.node}: {self.status} ({self.test}; held by listed or caught holders: {held})"]
         for s in self.stakes:
             src = f", source {s.source}" if s.source else ""
             out.append(f"{indent}  <- {s.share} held by {s.holder} [{s.holder_status}], {s.valid}{src}")
