@@ -13,7 +13,7 @@ byte-identical HTML (no dates, no random ids).
 The API (stable; the audit report and the diff report both use it):
 
 - :func:`escape`, :class:`Markup`, :func:`join`, :func:`tag`: text to HTML
-- :func:`num`: the one display rule for numbers
+- :func:`num`: the one display rule for numbers; :func:`ident`: an identifier in ``<code>``
 - :func:`page`: a complete document around a body
 - :func:`table`: a ``<table>`` of escaped cells, numbers right-aligned
 - :func:`bar_chart`: horizontal SVG bars (a label and a value each)
@@ -27,13 +27,20 @@ import html as _stdlib_html
 import math
 from collections.abc import Iterable, Sequence
 
-__all__ = ["Markup", "bar_chart", "escape", "heat", "histogram", "join", "num", "page", "table", "tag"]
+__all__ = ["Markup", "bar_chart", "escape", "heat", "histogram", "ident", "join", "num", "page", "table", "tag"]
 
 
 class Markup(str):
-    """A string that is already HTML: :func:`escape` passes it through unchanged."""
+    """A string that is already HTML: :func:`escape` passes it through unchanged. ``+`` with
+    anything else escapes the other side, so ``Markup("<br>") + name`` stays safe HTML."""
 
     __slots__ = ()
+
+    def __add__(self, other: object) -> Markup:
+        return Markup(str.__add__(self, escape(other)))
+
+    def __radd__(self, other: object) -> Markup:
+        return Markup(str.__add__(escape(other), self))
 
 
 def escape(value: object) -> Markup:
@@ -67,6 +74,15 @@ def tag(name: str, content: object = "", /, **attrs: object) -> Markup:
     return Markup("".join(out) + f">{escape(content)}</{name}>")
 
 
+def ident(value: object) -> Markup:
+    """An identifier (rule id, list id) in ``<code>``, escaped, that may wrap only after ``_``, ``-``,
+    ``.`` or ``/`` (a ``<wbr>`` there), never inside a word."""
+    text = escape(value)
+    for sep in "_-./":
+        text = Markup(text.replace(sep, sep + "<wbr>"))
+    return tag("code", text, class_="ident")
+
+
 def num(value: float, places: int = 3) -> str:
     """The display rule for a number: rounded to ``places`` decimals (half to even, as Python's
     ``round``), trailing zeros dropped: ``33.375``, ``4``, ``0.5``; ``-0`` shows as ``0``."""
@@ -88,6 +104,8 @@ h3{font-size:14px;margin:18px 0 6px;color:var(--accent);text-transform:uppercase
 p{margin:6px 0}
 a{color:var(--accent)}
 code,.mono{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
+.nowrap{white-space:nowrap}
+code.ident{overflow-wrap:normal;word-break:keep-all}
 .muted{color:var(--muted)}
 .small{font-size:12px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13px}
@@ -182,25 +200,30 @@ def bar_chart(
     unit: str = "",
     width: int = 720,
 ) -> Markup:
-    """Horizontal bars, one row per ``(label, value)`` in the order given: the label at the left,
-    the bar scaled to ``max_value`` (default: the largest value, at least 1), the value (with
-    :func:`num` and ``unit``) at the bar's end. Negative values draw as empty bars with their
+    """Horizontal bars, one row per ``(label, value)`` in the order given: the label (text) at the
+    left, in a column as wide as the longest label up to 45 % of ``width`` (a longer one is cut
+    with "…", whole in the bar's tooltip); the bar scaled to ``max_value`` (default: the largest
+    value, at least 1); the value (with :func:`num` and ``unit``) at the bar's end. Negative values draw as empty bars with their
     number. ``colours`` (trusted CSS colours) per bar, default the accent; ``label`` names the
     chart for screen readers. Each bar has a ``<title>`` tooltip."""
-    row, pad, label_w, value_w = 24, 6, 220, 70
+    row, pad, value_w, char_w = 24, 6, 70, 7  # char_w: about one 12 px DejaVu Sans character
+    names = [str(name) for name, _ in bars]
+    label_w = min(max([len(n) for n in names] + [4]) * char_w + 16, int(width * 0.45))
+    fits = (label_w - 16) // char_w
     top = max([v for _, v in bars if math.isfinite(v)] + [max_value or 0.0, 1.0])
     span = width - label_w - value_w
     parts: list[Markup] = []
-    for i, (name, value) in enumerate(bars):
+    for i, (name, (_, value)) in enumerate(zip(names, bars, strict=True)):
         y = pad + i * row
         frac = value / top if math.isfinite(value) and value > 0 else 0.0
         w = max(frac * span, 0.0)
         colour = colours[i] if colours is not None and i < len(colours) else "#2c4a7a"
         shown = f"{num(value)}{unit}"
-        parts.append(_text(label_w - 8, y + 16, name, "end"))
+        short = name if len(name) <= fits else name[: fits - 1] + "…"
+        parts.append(_text(label_w - 8, y + 16, short, "end"))
         parts.append(tag("rect", x=label_w, y=y + 4, width=span, height=row - 8, fill="#eef0f3"))
         parts.append(
-            tag("rect", tag("title", join([name, ": ", shown])), x=label_w, y=y + 4, width=f"{w:.1f}",
+            tag("rect", tag("title", f"{name}: {shown}"), x=label_w, y=y + 4, width=f"{w:.1f}",
                 height=row - 8, fill=colour)
         )  # fmt: skip
         parts.append(_text(label_w + w + 6, y + 16, shown))
