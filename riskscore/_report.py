@@ -167,7 +167,9 @@ class AuditReport:
         ]  # fmt: skip
         rows.append(["refused", "", "not scored (see Refused records)", self.refused, ""])
         counts = h.table(["tier", "from score", "meaning", "counterparties", "share"], rows, numeric=(1, 3, 4))
-        hist = h.histogram(self._bins, list(range(0, 101, 10)), label="counterparties by score", x_label="score")
+        hist = h.histogram(
+            self._bins, list(range(0, 101, 10)), label="counterparties by score", x_label="score", width=936
+        )
         facts: list[tuple[str, object]] = [
             ("counterparties", f"{total:,} scored, {self.refused:,} refused"),
             ("as of", ", ".join(sorted(self._as_of)) or "–"),
@@ -189,7 +191,8 @@ class AuditReport:
     def _table(self) -> Markup:
         tiers = self._policy.tiers
         rows = [
-            [i, tag("a", r.id, href=f"#{r.anchor}") if r.anchor else r.id, r.name or "", r.score,
+            [i, tag("a" if r.anchor else "span", r.id, href=f"#{r.anchor}" if r.anchor else None,
+                    class_="nowrap" if len(r.id) <= 24 else None), r.name or "", r.score,
              badge(r.tier, tiers), r.top, r.overrides]
             for i, r in enumerate(self._rows, 1)
         ]  # fmt: skip
