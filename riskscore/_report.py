@@ -31,9 +31,9 @@ from .result import Result
 __all__ = ["MAX_DETAILS", "MAX_REFUSALS", "MAX_ROWS", "AuditReport", "Progress", "report_html"]
 
 MAX_DETAILS = 100
-"""Default most counterparties given a full section in a batch report (about 10-40 KB each)."""
+"""Default most counterparties given a full section in a batch report (about 5-30 KB each)."""
 MAX_ROWS = 10_000
-"""Default most rows of a batch report's summary table (about 300 bytes each)."""
+"""Default most rows of a batch report's summary table (about 250 bytes each)."""
 MAX_REFUSALS = 1_000
 """Most refused records listed one by one (all are counted)."""
 
@@ -52,6 +52,7 @@ font-weight:bold;text-transform:uppercase;letter-spacing:.05em;font-size:12px}
 ol.sources li{margin:3px 0}
 .warn{background:#fff6e0;border-left:4px solid #c98a00;padding:6px 10px;margin:6px 0}
 section.cp{margin-top:26px}
+h1 code,h2 code{font-size:.85em}
 """
 
 

@@ -58,10 +58,18 @@ class _Footnotes:
         self.numbers: dict[SourceRef, int] = {}
 
     def refs(self, sources: Iterable[SourceRef]) -> Markup:
+        """The footnote numbers of ``sources`` (numbering new ones), runs shown as ``[4-9]`` with an en dash."""
+        numbers = sorted({self.numbers.setdefault(src, len(self.numbers) + 1) for src in sources})
+        runs: list[list[int]] = []
+        for n in numbers:
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
         marks = []
-        for src in sources:
-            n = self.numbers.setdefault(src, len(self.numbers) + 1)
-            marks.append(tag("a", f"[{n}]", href=f"#{self._anchor}-s{n}"))
+        for run in runs:
+            text = f"[{run[0]}]" if len(run) == 1 else f"[{run[0]}–{run[-1]}]"
+            marks.append(tag("a", text, href=f"#{self._anchor}-s{run[0]}", class_="nowrap"))
         return join(marks, " ")
 
     def bind(self, anchor: str) -> _Footnotes:
