@@ -28,7 +28,7 @@ from ._version import __version__
 from .policy import Policy
 from .result import Result
 
-__all__ = ["MAX_DETAILS", "MAX_REFUSALS", "MAX_ROWS", "AuditReport", "Progress", "report_html"]
+__all__ = ["MAX_DETAILS", "MAX_REFUSALS", "MAX_ROWS", "AuditReport", "Progress", "html"]
 
 MAX_DETAILS = 100
 """Default most counterparties given a full section in a batch report (about 5-30 KB each)."""
@@ -216,7 +216,7 @@ class AuditReport:
         return join([tag("h3", f"Refused records ({self.refused:,})"), table, note])
 
 
-def report_html(
+def html(
     results: Iterable[Result | tuple[Result, str | None]],
     policy: Policy,
     *,
@@ -228,12 +228,7 @@ def report_html(
     """The audit report of ``results`` (each a :class:`Result` or ``(result, name)``) under ``policy``:
     a page for one counterparty, a batch page otherwise (see :class:`AuditReport` for the limits).
 
-    >>> import riskscore
-    >>> from riskscore._report import report_html
-    >>> policy = riskscore.load_policy()
-    >>> page = report_html([policy.score({"id": "cp-1", "incorporation": "DE"}, "2026-07-01")], policy)
-    >>> page.startswith("<!DOCTYPE html>")
-    True
+    Public as :func:`riskscore.report.html`.
     """
     report = AuditReport(policy, title=title, max_details=max_details, max_rows=max_rows, progress=progress)
     for item in results:

@@ -14,8 +14,9 @@ from conftest import PolicyFactory
 
 import riskscore
 from riskscore import _html
-from riskscore._report import AuditReport, report_html
 from riskscore.cli import main
+from riskscore.report import AuditReport
+from riskscore.report import html as report_html
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "counterparties.jsonl"

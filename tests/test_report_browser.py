@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import riskscore
-from riskscore._report import report_html
+from riskscore.report import html as report_html
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-07-01"
