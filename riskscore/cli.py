@@ -2,6 +2,7 @@
 
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
+    riskscore report FILE [--id ID] [--policy P] [--as-of D] [-o OUT.html] [--max-details N] [--max-rows N]
     riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
     riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
@@ -226,6 +227,39 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._report import AuditReport
+
+    policy, as_of = _policy(args), parse_as_of(args.as_of)
+    run = Run(args.file)
+    report = AuditReport(policy, title=args.title, max_details=args.max_details, max_rows=args.max_rows)
+    for item in read_records(args.file):  # progress hook: AuditReport(progress=callback(count))
+        if isinstance(item, Record):
+            if args.id is not None and isinstance(item.data, dict) and str(item.data.get("id")) != args.id:
+                continue
+            try:
+                result = policy.score(item.data, as_of)
+            except CounterpartyError as exc:
+                item = _refused(item, exc)
+        if isinstance(item, Refusal):
+            run.refuse(item)
+            where = f"{run.file}:{item.line}:{item.column}" if item.line is not None else run.file
+            report.refuse(where, item.code, item.message, item.id)
+            continue
+        run.scored(result.counterparty_id, item.line)
+        name = item.data.get("name") if isinstance(item.data, dict) else None
+        report.add(result, name if isinstance(name, str) else None)
+    if args.id is not None and not report.count and not report.refused:
+        err(f"no counterparty with id {args.id!r} in {run.file}")
+        return 1
+    page = report.html()
+    if args.output == "-":
+        sys.stdout.write(page)
+    else:
+        Path(args.output).write_text(page, encoding="utf-8")
+    return run.finish()
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     policy = load_policy(args.path)
@@ -328,6 +362,18 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--id", default=None, help="only the counterparty with this id")
     e.add_argument("--markdown", action="store_true")
     e.set_defaults(func=_cmd_explain)
+    rp = sub.add_parser("report", help="write a self-contained HTML audit report (one counterparty or a batch)")
+    common(rp)
+    rp.add_argument("--id", default=None, help="only the counterparty with this id")
+    rp.add_argument("-o", "--output", default="-", help="HTML file to write (default: standard output)")
+    rp.add_argument("--title", default=None, help="the page title (default: names the counterparty or the count)")
+    rp.add_argument(
+        "--max-details", type=_number(int, 0, 100_000), default=100, help="most full sections in a batch (default 100)"
+    )
+    rp.add_argument(
+        "--max-rows", type=_number(int, 0, 10_000_000), default=10_000, help="most summary table rows (default 10000)"
+    )
+    rp.set_defaults(func=_cmd_report)
     v = sub.add_parser("validate", help="validate a policy and its lists")
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")
     v.add_argument("--no-lint", action="store_true", help="only the schema and reference checks")
