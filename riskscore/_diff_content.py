@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .policy import Policy
 
-__all__ = ["SECTIONS", "ContentChange", "content_diff"]
+__all__ = ["SECTIONS", "ContentChange", "content_diff", "show_value"]
 
 SECTIONS = (
     "policy",
@@ -50,9 +50,9 @@ class ContentChange:
         """One line: ``rules: incorporation_country changed points: 50 -> 60``."""
         head = f"{self.section}: {self.item} {self.change}"
         if self.field is not None:
-            return f"{head} {self.field}: {_show(self.old)} -> {_show(self.new)}"
+            return f"{head} {self.field}: {show_value(self.old)} -> {show_value(self.new)}"
         if self.old is not None or self.new is not None:
-            return f"{head}: {_show(self.new if self.new is not None else self.old)}"
+            return f"{head}: {show_value(self.new if self.new is not None else self.old)}"
         return head
 
     def as_json(self) -> dict[str, Any]:
@@ -67,7 +67,8 @@ class ContentChange:
         }
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as one short line: strings as they are, anything else as compact JSON (cut at 160)."""
     if value is None:
         return "(none)"
     if isinstance(value, str):

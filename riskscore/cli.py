@@ -6,7 +6,7 @@
     riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
     riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
-    riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
+    riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown|html] [--html FILE]
     riskscore lists [diff] [--policy P] [--as-of D] [--from D1] [--to D2] [--against P2] [--format text|markdown|json]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
@@ -303,6 +303,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     name = display_name(args.portfolio)
     report = diff_portfolio(old, new, read_records(args.portfolio), as_of, file=name)
     sys.stdout.write(report.render(args.format))
+    if args.html is not None:
+        args.html.write_text(report.render("html"), encoding="utf-8")
     for line in (*report.refused, *report.warnings):
         err(line)
     if report.refused:
@@ -406,7 +408,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("new", type=Path, help="the proposed policy file or folder")
     d.add_argument("portfolio", help="JSON or JSON Lines file of counterparties ('-' for stdin)")
     d.add_argument("--as-of", default=None, help="scoring date YYYY-MM-DD (default: today)")
-    d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    d.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    d.add_argument("--html", type=Path, default=None, metavar="FILE", help="also write the HTML report to FILE")
     d.add_argument(
         "--fail-on",
         action="append",

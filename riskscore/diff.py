@@ -143,9 +143,13 @@ class DiffReport:
         )
 
     def render(self, fmt: str = "text", *, limit: int = 50) -> str:
-        """``text``, ``markdown`` or ``json``; at most ``limit`` per-counterparty lines in text forms."""
+        """``text``, ``markdown``, ``json`` or ``html`` (one self-contained page); at most ``limit`` per-counterparty lines in text forms."""
         if fmt == "json":
             return self.to_json() + "\n"
+        if fmt == "html":
+            from ._diff_html import render_html
+
+            return render_html(self, limit=limit)
         return render_text(self, markdown=fmt == "markdown", limit=limit)
 
     def to_json(self) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from riskscore import load_policy
+from riskscore._diff_html import delta_bins
 from riskscore._diff_tiers import TierMap
 from riskscore.cli import main
 from riskscore.diff import DiffReport, diff_portfolio
@@ -239,3 +240,52 @@ def test_list_entry_changes_up_to_the_as_of_date_and_a_warning_for_later_ones(vi
 def test_cause_counts_break_ties_by_name() -> None:
     counts = _diff(REPO / "rules" / "default", EU_ONLY).cause_counts()
     assert counts == sorted(counts, key=lambda kv: (-kv[1], kv[0]))
+
+
+# ---------------------------------------------------------------- HTML report
+
+
+def test_html_report_escapes_input_and_is_self_contained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    evil = '<script>alert("x")</script>&'
+    portfolio = tmp_path / "p.jsonl"
+    portfolio.write_text(
+        json.dumps({"id": evil, "incorporation": "CU"}) + "\n" + '{"id": "ok", "incorporation": "DE"}\n'
+    )
+    out = tmp_path / "diff.html"
+    args = ["diff", str(REPO / "rules" / "default"), str(EU_ONLY), str(portfolio), "--as-of", D, "--html", str(out)]
+    assert main(args) == 0
+    assert "top tier prohibited: 1 left" in capsys.readouterr().out  # stdout keeps the text form
+    page = out.read_text()
+    assert "<script" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/" in page and "script&gt;&amp;" in page
+    assert page.startswith("<!DOCTYPE html>") and "default-src 'none'" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    for heading in ("Tier migration", "Moves by tier", "Score deltas", "Policy changes (37)", "Warnings"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "<svg" in page and "both policies say version" in page and "apply different authorities" in page
+    assert (
+        main(["diff", str(REPO / "rules" / "default"), str(EU_ONLY), str(portfolio), "--as-of", D, "--format", "html"])
+        == 0
+    )
+    assert capsys.readouterr().out == page
+
+
+def test_html_report_is_deterministic_across_processes(tmp_path: Path) -> None:
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"diff{seed}.html"
+        args = ["diff", str(REPO / "rules" / "default"), str(EU_ONLY), str(PORTFOLIO), "--as-of", D, "--html", str(out)]
+        code = "import sys; from riskscore.cli import main; sys.exit(main(sys.argv[1:]))"
+        env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1] and b"<svg" in pages[0]
+
+
+def test_delta_histogram_bins_hold_every_delta() -> None:
+    counts, edges = delta_bins([-96.15, -0.5, 0.25, 12.0])
+    assert sum(counts) == 4 and len(edges) == len(counts) + 1
+    assert edges[0] <= -96.15 and edges[-1] > 12.0 and 0 in edges  # symmetric about 0, round widths
+    assert delta_bins([]) == ([], [])
+    counts, edges = delta_bins([5.0])  # a delta on an edge falls in the bin it starts
+    assert counts[edges.index(5.0)] == 1
