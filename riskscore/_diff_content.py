@@ -47,8 +47,8 @@ class ContentChange:
     new: Any = None
 
     def text(self) -> str:
-        """One line: ``rules: incorporation_country changed points: 50 -> 60``."""
-        head = f"{self.section}: {self.item} {self.change}"
+        """One line: ``rules: incorporation_country changed missing_points: 50 -> 60``."""
+        head = f"{self.section if self.item == self.section else f'{self.section}: {self.item}'} {self.change}"
         if self.field is not None:
             return f"{head} {self.field}: {show_value(self.old)} -> {show_value(self.new)}"
         if self.old is not None or self.new is not None:
@@ -73,32 +73,39 @@ def show_value(value: Any) -> str:
         return "(none)"
     if isinstance(value, str):
         return value
+    if isinstance(value, float):
+        return f"{value:g}"
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _fields(section: str, item: str, old: dict[str, Any], new: dict[str, Any], nested: bool) -> list[ContentChange]:
-    """A ``changed`` entry per differing field (one level deeper into mappings when ``nested``)."""
-    out = []
-    for key in [*old, *(k for k in new if k not in old)]:
-        a, b = old.get(key), new.get(key)
-        if a == b:
-            continue
-        if nested and (isinstance(a, dict) or isinstance(b, dict)):
-            out += _fields(section, item, {f"{key}.{k}": v for k, v in (a or {}).items()},
-                           {f"{key}.{k}": v for k, v in (b or {}).items()}, False)  # fmt: skip
-        else:
-            out.append(ContentChange(section, item, "changed", key, a, b))
-    return out
+def _fields(section: str, item: str, old: Any, new: Any, path: str = "") -> list[ContentChange]:
+    """A ``changed`` entry per differing leaf, named by its dotted path (``when.all[1].country_in.list``).
+
+    Mappings are compared key by key and lists of mappings of one length item by item; any
+    other difference is reported whole at its path.
+    """
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in [*old, *(k for k in new if k not in old)]:
+            out += _fields(section, item, old.get(key), new.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    same_shape = isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and bool(path)
+    if same_shape and any(isinstance(x, dict) for x in [*old, *new]):
+        pairs = enumerate(zip(old, new, strict=True))
+        return [c for i, (a, b) in pairs for c in _fields(section, item, a, b, f"{path}[{i}]")]
+    return [ContentChange(section, item, "changed", path, old, new)]
 
 
-def _items(section: str, old: dict[str, Any], new: dict[str, Any], *, nested: bool = False) -> list[ContentChange]:
+def _items(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[ContentChange]:
     """Added, removed and changed items of two id -> mapping tables; ``moved`` if the common ids' order differs."""
     out = [ContentChange(section, k, "removed", old=_summary(v)) for k, v in old.items() if k not in new]
     out += [ContentChange(section, k, "added", new=_summary(v)) for k, v in new.items() if k not in old]
     for k, v in old.items():
         if k in new:
-            out += _fields(section, k, v, new[k], nested)
+            out += _fields(section, k, v, new[k])
     common_old, common_new = [k for k in old if k in new], [k for k in new if k in old]
     if common_old != common_new and section in ("overrides", "tiers"):
         out.append(ContentChange(section, "(order)", "changed", "order", common_old, common_new))
@@ -161,5 +168,5 @@ def content_diff(old: Policy, new: Policy, as_of: date) -> list[ContentChange]:
     a, b = _tables(old), _tables(new)
     out: list[ContentChange] = []
     for section in SECTIONS[:8]:
-        out += _items(section, a[section], b[section], nested=section in ("list_points", "attributes"))
+        out += _items(section, a[section], b[section])
     return out + _authorities(old, new) + _lists(old, new, as_of)

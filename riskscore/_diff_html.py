@@ -101,7 +101,9 @@ def _histogram(report: DiffReport) -> h.Markup:
     chart = h.histogram(
         counts, edges, label="histogram of score deltas (new minus old)", x_label="score delta (new - old)"
     )
-    note = h.tag("p", f"{len(deltas)} of {report.total} counterparties changed score.", class_="muted small")
+    note = h.tag(
+        "p", f"{len(deltas)} of {report.total} counterparties have a non-zero score delta.", class_="muted small"
+    )
     return h.tag("section", title + chart + note)
 
 

@@ -144,6 +144,10 @@ def test_eu_only_headline_counts_counterparties_leaving_the_top_tier(capsys: pyt
     assert f"{len(left)} no longer prohibited" in headline
     assert f"top tier prohibited: {len(left)} left (" in headline and "0 entered" in headline
     assert "prohibited -> low" in headline
+    docs = (REPO / "docs" / "policy-as-code.md").read_text()
+    lines = text.splitlines()
+    shown = lines[: lines.index("policy changes (35):") + 3]
+    assert "\n".join(shown) in docs  # the pasted example is this output, up to its first "..."
 
 
 def test_tier_names_come_from_the_policy_and_are_matched_by_name(tmp_path: Path) -> None:
@@ -200,7 +204,8 @@ def test_the_policy_content_diff_names_each_kind_of_change(tmp_path: Path) -> No
     assert got[("tiers", "medium", "changed", "min")] == (25, 30)
     assert not any(c.section in ("authorities", "lists", "list_entries") for c in report.content)
     lines = report.render("text")
-    assert "  rules: incorporation_country changed missing_points: 50.0 -> 60.0" in lines
+    assert "  rules: incorporation_country changed missing_points: 50 -> 60" in lines
+    assert "  policy changed version: 2026.12.0 -> 2026.12.1" in lines
     assert "diff-same-version" not in lines  # the version changed
 
 
@@ -211,6 +216,12 @@ def test_content_diff_of_an_authority_change_and_its_warnings() -> None:
     assert ("lists", "sanctions_us", "removed") in got and ("list_points", "sanctions_us", "removed") in got
     assert ("overrides", "countermeasures_prohibit", "removed") in got
     assert ("overrides", "embargoed_link_floor_high", "changed") in got
+    where = {(c.item, c.field): (c.old, c.new) for c in report.content if c.change == "changed"}
+    assert where[("embargoed_link_floor_high", "when.country_in.list")] == (
+        ["sanctions_us", "sanctions_eu", "sanctions_uk"],
+        "sanctions_eu",
+    )
+    assert ("chpl_from_circumvention_hub", "when.all[1].country_in.list") in where  # the path into the condition
     warnings = {w.code: w.message for w in report.policy_warnings}
     assert set(warnings) == {"diff-same-version", "diff-authorities"}
     assert (
@@ -259,7 +270,7 @@ def test_html_report_escapes_input_and_is_self_contained(tmp_path: Path, capsys:
     assert "<script" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/" in page and "script&gt;&amp;" in page
     assert page.startswith("<!DOCTYPE html>") and "default-src 'none'" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
-    for heading in ("Tier migration", "Moves by tier", "Score deltas", "Policy changes (37)", "Warnings"):
+    for heading in ("Tier migration", "Moves by tier", "Score deltas", "Policy changes (35)", "Warnings"):
         assert f"<h2>{heading}</h2>" in page
     assert "<svg" in page and "both policies say version" in page and "apply different authorities" in page
     assert (
