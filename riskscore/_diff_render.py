@@ -80,9 +80,9 @@ def _head(report: DiffReport, md: bool) -> list[str]:
         f"policy diff: {o['id']} {o['version']} ({o['fingerprint'][:12]}) -> "
         f"{n['id']} {n['version']} ({n['fingerprint'][:12]}), as of {report.as_of}"
     )
-    out = [f"## {title}" if md else title, "", report.summary(), top_tier_line(report)]
     moves = _moves_line(report)
-    out += [f"tier moves: {moves}" if moves else "tier moves: none"]
+    lines = [report.summary(), top_tier_line(report), f"tier moves: {moves or 'none'}"]
+    out = [f"## {title}" if md else title, "", *(f"- {shown(x)}" if md else x for x in lines)]
     if report.policy_warnings:
         out += ["", "### Policy warnings" if md else "policy warnings:"]
         out += [f"- {shown(str(w))}" if md else f"  {shown(str(w))}" for w in report.policy_warnings]
