@@ -5,6 +5,10 @@ is less risky. Both tiers are placed on one scale by name: the old tier's positi
 new policy's tiers (or, if the new policy has no tier of that name, the new tier's position
 among the old policy's tiers). A move between two tiers that each exist in only one of the
 policies has no direction: it is counted as ``unmapped`` and a warning says so, never guessed.
+
+The top tier is each policy's highest. A counterparty *leaves* it when it was in the old top
+tier and is now in a tier that is neither of the two top tiers (a renamed top tier, or a tier
+added above the old top, is not a move out of it); it *enters* it symmetrically.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ class TierMap:
         else:
             return UNMAPPED
         return UP if riskier else DOWN
+
+    def left_top(self, old_tier: str, new_tier: str) -> bool:
+        """In the old top tier and now in another tier, neither the old top (by name) nor the new top."""
+        return old_tier == self.old[-1] and new_tier not in (self.old[-1], self.new[-1])
+
+    def entered_top(self, old_tier: str, new_tier: str) -> bool:
+        """Now in the new top tier, from a tier that is neither the new top (by name) nor the old top."""
+        return new_tier == self.new[-1] and old_tier not in (self.new[-1], self.old[-1])
 
     @property
     def names(self) -> list[str]:
@@ -101,8 +113,8 @@ class TierMap:
     def top_tier_moves(self, matrix: Counter[tuple[str, str]]) -> dict[str, Any]:
         """The old top tier's leavers and the new top tier's entrants, by the tier at the other end."""
         old_top, new_top = self.old[-1], self.new[-1]
-        left = {n: c for (o, n), c in sorted(matrix.items()) if o == old_top and n != new_top and c}
-        entered = {o: c for (o, n), c in sorted(matrix.items()) if n == new_top and o != old_top and c}
+        left = {n: c for (o, n), c in sorted(matrix.items()) if self.left_top(o, n) and c}
+        entered = {o: c for (o, n), c in sorted(matrix.items()) if self.entered_top(o, n) and c}
         return {
             "old_top": old_top,
             "new_top": new_top,

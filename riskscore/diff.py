@@ -105,12 +105,14 @@ class DiffReport:
         return sum(1 for c in self.changes if c.direction == direction)
 
     def newly_prohibited(self) -> list[Change]:
-        """Counterparties in the new top tier that were not in the old top tier."""
-        return [c for c in self.changes if c.new_tier == self.new_tiers[-1] and c.old_tier != self.old_tiers[-1]]
+        """Counterparties that entered the new top tier (see :meth:`TierMap.entered_top`)."""
+        entered = self.tier_map.entered_top
+        return [c for c in self.changes if entered(c.old_tier, c.new_tier)]
 
     def left_top_tier(self) -> list[Change]:
-        """Counterparties that were in the old top tier and are not in the new top tier."""
-        return [c for c in self.changes if c.old_tier == self.old_tiers[-1] and c.new_tier != self.new_tiers[-1]]
+        """Counterparties that left the old top tier (see :meth:`TierMap.left_top`)."""
+        left = self.tier_map.left_top
+        return [c for c in self.changes if left(c.old_tier, c.new_tier)]
 
     def cause_counts(self) -> list[tuple[str, int]]:
         """How many tier changes each rule or override took part in (its name without the delta)."""

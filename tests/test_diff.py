@@ -168,6 +168,9 @@ def test_tier_names_come_from_the_policy_and_are_matched_by_name(tmp_path: Path)
     assert tiers.direction("prohibited", "very_high") == "downgrade"
     assert tiers.direction("high", "very_high") == "upgrade" and tiers.direction("low", "low") == "same tier"
     assert [w.code for w in tiers.warnings()] == ["diff-tier-sets", "diff-tier-unmapped"]
+    assert not tiers.left_top("prohibited", "prohibited")  # a tier added above is not a move out of the top
+    assert tiers.left_top("prohibited", "high") and tiers.entered_top("high", "prohibited")
+    assert not tiers.entered_top("high", "very_high") and not tiers.left_top("high", "low")
     swapped = TierMap(("low", "high"), ("high", "low"))
     assert "diff-tier-order" in [w.code for w in swapped.warnings()]
     assert swapped.direction("low", "high") == "downgrade"  # the new policy's order
