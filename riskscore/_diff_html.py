@@ -27,19 +27,24 @@ _CSS = ".legend span{display:inline-block;padding:0 6px;margin-right:8px;color:#
 
 
 def delta_bins(deltas: list[float], most_bins: int = 20) -> tuple[list[int], list[float]]:
-    """Counts and edges of a histogram of ``deltas``: bins of a round width, symmetric about 0."""
+    """Counts and edges of a histogram of ``deltas``: bins of a round width, 0 always an edge.
+
+    The bins span the deltas and 0; each holds ``[edge, next edge)``. 0 is placed where the
+    histogram labels an edge (``_html.histogram`` labels about 12), so the eye finds it.
+    """
     if not deltas:
         return [], []
-    reach = max(abs(d) for d in deltas) or 1.0
-    step = next((s for s in _STEPS if 2 * math.ceil(reach / s) <= most_bins), _STEPS[-1])
-    half = max(1, math.ceil(reach / step))
-    if half * step <= reach:  # the largest delta must fall inside the last, half-open bin
-        half += 1
-    edges = [(i - half) * step for i in range(2 * half + 1)]
-    counts = [0] * (2 * half)
+    low, high = min(deltas), max(deltas)
+    span = (max(high, 0.0) - min(low, 0.0)) or 1.0
+    step = next((s for s in _STEPS if math.ceil(span / s) + 1 <= most_bins), _STEPS[-1])
+    lo = min(0, math.floor(low / step))
+    hi = max(0, math.floor(high / step) + 1)
+    while -lo % math.ceil((hi - lo + 1) / 12):
+        lo -= 1
+    counts = [0] * (hi - lo)
     for d in deltas:
-        counts[min(max(math.floor(d / step) + half, 0), 2 * half - 1)] += 1
-    return counts, edges
+        counts[math.floor(d / step) - lo] += 1
+    return counts, [i * step for i in range(lo, hi + 1)]
 
 
 def _head(report: DiffReport) -> h.Markup:
@@ -71,7 +76,8 @@ def _matrix(report: DiffReport) -> h.Markup:
         for new in report.new_tiers:
             count = report.matrix[(old, new)]
             colour = _COLOUR[tiers.direction(old, new)]
-            cells.append(h.heat(count, count / total if total else 0.0, colour))
+            share = count / total if total else 0.0
+            cells.append(h.heat(count, max(share, 0.2) if count and old != new else share, colour))
         rows.append([*cells, total])
     legend = h.join(
         h.tag("span", word, style=f"background:rgb({_COLOUR[d]})")
@@ -80,7 +86,7 @@ def _matrix(report: DiffReport) -> h.Markup:
     table = h.table(
         ["old \\ new", *report.new_tiers, "total"],
         rows,
-        caption="rows: old tier, columns: new tier; shade: share of the old tier's row",
+        caption="rows: old tier, columns: new tier; shade: share of the old tier's row (every move at least lightly)",
         numeric=range(1, len(report.new_tiers) + 2),
     )
     return h.tag("section", h.tag("h2", "Tier migration") + table + h.tag("p", legend, class_="legend small"))

@@ -299,7 +299,9 @@ def test_html_report_is_deterministic_across_processes(tmp_path: Path) -> None:
 def test_delta_histogram_bins_hold_every_delta() -> None:
     counts, edges = delta_bins([-96.15, -0.5, 0.25, 12.0])
     assert sum(counts) == 4 and len(edges) == len(counts) + 1
-    assert edges[0] <= -96.15 and edges[-1] > 12.0 and 0 in edges  # symmetric about 0, round widths
+    assert edges[0] <= -96.15 and edges[-1] > 12.0 and 0 in edges  # round widths, 0 an edge
     assert delta_bins([]) == ([], [])
+    counts, edges = delta_bins([12.5, 40.0])  # all positive: the bins start at 0
+    assert edges[0] == 0 and sum(counts) == 2
     counts, edges = delta_bins([5.0])  # a delta on an edge falls in the bin it starts
     assert counts[edges.index(5.0)] == 1
