@@ -169,7 +169,12 @@ class AuditReport:
         rows.append(["refused", "", "not scored (see Refused records)", self.refused, ""])
         counts = h.table(["tier", "from score", "meaning", "counterparties", "share"], rows, numeric=(1, 3, 4))
         hist = h.histogram(
-            self._bins, list(range(0, 101, 10)), label="counterparties by score", x_label="score", width=936
+            self._bins,
+            list(range(0, 101, 10)),
+            label="counterparties by score",
+            x_label="score",
+            marks=[(m, t) for t, m in p.minimums.items() if m > 0],
+            width=936,
         )
         facts: list[tuple[str, object]] = [
             ("counterparties", f"{total:,} scored, {self.refused:,} refused"),

@@ -215,7 +215,9 @@ def test_html_helpers_escape_and_keep_markup() -> None:
 
 def test_histogram_bars_and_edges() -> None:
     svg = _html.histogram([2, 0, 5], [-10, 0, 10, 20], label="deltas", x_label="<delta>")
-    assert svg.count("<rect") == 3 and "[-10, 0): 2" in svg and "&lt;delta&gt;" in svg
+    assert svg.count("<rect") == 3 and "[-10, 0): 2" in svg and "[10, 20]: 5" in svg and "&lt;delta&gt;" in svg
+    marked = _html.histogram([2, 0, 5], [-10, 0, 10, 20], label="deltas", marks=[(0, "<no change>"), (99, "out")])
+    assert marked.count("stroke-dasharray") == 1 and "&lt;no change&gt;" in marked and ">out<" not in marked
     with pytest.raises(ValueError, match="3 counts need 4 edges"):
         _html.histogram([1, 2, 3], [0, 1], label="x")
 
