@@ -14,6 +14,7 @@ The API (stable; the audit report and the diff report both use it):
 
 - :func:`escape`, :class:`Markup`, :func:`join`, :func:`tag`: text to HTML
 - :func:`num`: the one display rule for numbers; :func:`ident`: an identifier in ``<code>``
+- :func:`rank_colour`: green-to-red colour of a tier by its rank (the same in every report)
 - :func:`page`: a complete document around a body
 - :func:`table`: a ``<table>`` of escaped cells, numbers right-aligned
 - :func:`bar_chart`: horizontal SVG bars (a label and a value each)
@@ -27,7 +28,20 @@ import html as _stdlib_html
 import math
 from collections.abc import Iterable, Sequence
 
-__all__ = ["Markup", "bar_chart", "escape", "heat", "histogram", "ident", "join", "num", "page", "table", "tag"]
+__all__ = [
+    "Markup",
+    "bar_chart",
+    "escape",
+    "heat",
+    "histogram",
+    "ident",
+    "join",
+    "num",
+    "page",
+    "rank_colour",
+    "table",
+    "tag",
+]
 
 
 class Markup(str):
@@ -81,6 +95,18 @@ def ident(value: object) -> Markup:
     for sep in "_-./":
         text = Markup(text.replace(sep, sep + "<wbr>"))
     return tag("code", text, class_="ident")
+
+
+_RAMP = ("#2e7d4f", "#9a6700", "#c2410c", "#b91c1c", "#7f1d1d")  # green, amber, orange, red, dark red
+
+
+def rank_colour(index: int, count: int) -> str:
+    """A CSS colour for rank ``index`` of ``count`` (0: lowest risk), spread over green, amber,
+    orange, red and dark red (4 ranks: green, amber, red, dark red), dark enough for white text;
+    the one colour scale of every report. Past 5 ranks neighbours share a colour."""
+    if count <= 1:
+        return _RAMP[-1]
+    return _RAMP[round(min(max(index, 0), count - 1) * (len(_RAMP) - 1) / (count - 1))]
 
 
 def num(value: float, places: int = 3) -> str:
@@ -230,37 +256,56 @@ def bar_chart(
     return _svg(width, pad * 2 + row * max(len(bars), 1), label, parts)
 
 
+def _edge_x(value: float, edges: Sequence[float], left: float, step: float) -> float | None:
+    """Where ``value`` falls on a histogram's x axis (bars are equal-width), or None outside it."""
+    for i in range(len(edges) - 1):
+        lo, hi = edges[i], edges[i + 1]
+        if lo <= value <= hi:
+            return left + (i + ((value - lo) / (hi - lo) if hi > lo else 0.0)) * step
+    return None
+
+
 def histogram(
     counts: Sequence[int],
     edges: Sequence[float],
     *,
     label: object,
     x_label: object = "",
+    marks: Sequence[tuple[float, object]] = (),
     colour: str = "#2c4a7a",
     width: int = 720,
     height: int = 220,
 ) -> Markup:
-    """Vertical bars: ``counts[i]`` values fell in ``[edges[i], edges[i + 1])``, so ``edges`` has one
-    more item than ``counts``. Each bar shows its count above it and has a ``<title>`` with its
-    range; edges are labelled below (with :func:`num`), ``x_label`` under them. Raises
-    ``ValueError`` if the lengths do not match (a programming error, not user input)."""
+    """Vertical bars: ``counts[i]`` values fell in ``[edges[i], edges[i + 1])`` (the last bin also
+    holds its upper edge, as numpy's), so ``edges`` has one more item than ``counts``; bars are
+    equal-width whatever the edges. Each bar shows its count above it and has a ``<title>`` with
+    its range; edges are labelled below (with :func:`num`), ``x_label`` under them. ``marks``
+    draws a dashed vertical line with a label at each ``(value, text)`` inside the edges (tier
+    minimums, zero). Raises ``ValueError`` if the lengths do not match (a programming error)."""
     if len(edges) != len(counts) + 1:
         raise ValueError(f"histogram: {len(counts)} counts need {len(counts) + 1} edges, got {len(edges)}")
-    left, right, top, bottom = 40, 16, 20, 46
+    left, right, top, bottom = 40, 16, 36 if marks else 20, 46  # marks are labelled above the bars
     plot_w, plot_h = width - left - right, height - top - bottom
     most = max([*counts, 1])
     step = plot_w / max(len(counts), 1)
     parts = [tag("line", x1=left, y1=top + plot_h, x2=width - right, y2=top + plot_h, stroke="#5b6475")]
+    for value, text in marks:
+        if (mx := _edge_x(value, edges, left, step)) is not None:
+            parts.append(tag("line", x1=f"{mx:.1f}", y1=top - 14, x2=f"{mx:.1f}", y2=top + plot_h, stroke="#5b6475",
+                             stroke_dasharray="4 3"))  # fmt: skip
+            parts.append(_text(mx + 4, top - 18, text, fill="#5b6475"))
     for i, count in enumerate(counts):
         h = plot_h * count / most
         x, y = left + i * step, top + plot_h - h
-        tip = join([f"[{num(edges[i])}, {num(edges[i + 1])}): {count}"])
+        close = "]" if i == len(counts) - 1 else ")"
+        tip = f"[{num(edges[i])}, {num(edges[i + 1])}{close}: {count}"
         parts.append(
             tag("rect", tag("title", tip), x=f"{x + 1:.1f}", y=f"{y:.1f}", width=f"{max(step - 2, 1):.1f}",
                 height=f"{h:.1f}", fill=colour)
         )  # fmt: skip
         if count:
-            parts.append(_text(x + step / 2, y - 4, count, "middle", class_="small"))
+            halo = {"stroke": "#fff", "stroke_width": 3, "paint_order": "stroke"}  # legible over a mark line
+            parts.append(_text(x + step / 2, y - 4, count, "middle", **halo))
     every = max(1, math.ceil(len(edges) / 12))  # at most about 12 edge labels
     for i in range(0, len(edges), every):
         parts.append(_text(left + i * step, top + plot_h + 16, num(edges[i]), "middle"))

@@ -169,7 +169,12 @@ class AuditReport:
         rows.append(["refused", "", "not scored (see Refused records)", self.refused, ""])
         counts = h.table(["tier", "from score", "meaning", "counterparties", "share"], rows, numeric=(1, 3, 4))
         hist = h.histogram(
-            self._bins, list(range(0, 101, 10)), label="counterparties by score", x_label="score", width=936
+            self._bins,
+            list(range(0, 101, 10)),
+            label="counterparties by score",
+            x_label="score",
+            marks=[(m, t) for t, m in p.minimums.items() if m > 0],
+            width=936,
         )
         facts: list[tuple[str, object]] = [
             ("counterparties", f"{total:,} scored, {self.refused:,} refused"),
@@ -202,8 +207,8 @@ class AuditReport:
             notes.append(f"The table lists the first {len(self._rows):,} of {self.count:,} counterparties "
                          "(--max-rows); the counts above cover all of them.")  # fmt: skip
         if self.count > len(self._kept):
-            notes.append(f"Full sections are given for the first {len(self._kept):,} counterparties "
-                         "(--max-details); report one with --id ID.")  # fmt: skip
+            kept = f"the first {len(self._kept):,} counterparties" if self._kept else "no counterparty"
+            notes.append(f"Full sections are given for {kept} (--max-details); report one with --id ID.")
         table = h.table(["#", "id", "name", "score", "tier", "top contribution", "overrides"], rows, numeric=(0, 3))
         return join([table, *(tag("p", n, class_="small muted") for n in notes)])
 

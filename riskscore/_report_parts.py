@@ -21,12 +21,9 @@ _MARKS = {"confirmed": "●", "secondary": "◐", "unverified": "○"}
 
 
 def tier_colour(tier: str, tiers: Sequence[str]) -> str:
-    """Green for the lowest tier to red for the highest; grey for a tier the policy lacks."""
-    if tier not in tiers:
-        return "#5b6475"
-    ramp = ("#2e7d4f", "#8a7a12", "#c0661a", "#b3261e", "#7a1410")
-    i = tiers.index(tier)
-    return ramp[round(i * (len(ramp) - 2) / max(len(tiers) - 1, 1))] if i < len(tiers) - 1 else ramp[-2]
+    """The tier's colour by its rank in the policy (:func:`riskscore._html.rank_colour`); grey for
+    a tier the policy lacks."""
+    return h.rank_colour(tiers.index(tier), len(tiers)) if tier in tiers else "#5b6475"
 
 
 def badge(tier: str, tiers: Sequence[str]) -> Markup:

@@ -107,6 +107,15 @@ def test_user_text_is_escaped(policy: riskscore.Policy) -> None:
     assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt; &amp; &quot;Quote&#x27;s&quot; Ltd" in page
 
 
+def test_an_attribute_value_in_a_fact_is_escaped(make_policy: PolicyFactory) -> None:
+    rule = "- id: flagged\n  when: {prefix: [{attribute: note}, ['<']]}\n  action: add\n  points: 5\n  rationale: r\n"
+    policy = make_policy(overrides=rule)
+    result = policy.score({"id": "a", "incorporation": "PL", "attributes": {"note": "<script>x</script>"}}, AS_OF)
+    assert result.overrides and "<script>" in result.overrides[0].facts[0]
+    page = report_html([result], policy)
+    assert "<script" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
 def test_a_control_character_in_a_name_is_shown_not_obeyed(policy: riskscore.Policy) -> None:
     result = policy.score({"id": "cp-ctl", "incorporation": "DE"}, AS_OF)
     page = report_html([(result, "evil\x1b[2J\u202ename")], policy)
@@ -215,7 +224,9 @@ def test_html_helpers_escape_and_keep_markup() -> None:
 
 def test_histogram_bars_and_edges() -> None:
     svg = _html.histogram([2, 0, 5], [-10, 0, 10, 20], label="deltas", x_label="<delta>")
-    assert svg.count("<rect") == 3 and "[-10, 0): 2" in svg and "&lt;delta&gt;" in svg
+    assert svg.count("<rect") == 3 and "[-10, 0): 2" in svg and "[10, 20]: 5" in svg and "&lt;delta&gt;" in svg
+    marked = _html.histogram([2, 0, 5], [-10, 0, 10, 20], label="deltas", marks=[(0, "<no change>"), (99, "out")])
+    assert marked.count("stroke-dasharray") == 1 and "&lt;no change&gt;" in marked and ">out<" not in marked
     with pytest.raises(ValueError, match="3 counts need 4 edges"):
         _html.histogram([1, 2, 3], [0, 1], label="x")
 
