@@ -38,7 +38,7 @@ def delta_bins(deltas: list[float], most_bins: int = 20) -> tuple[list[int], lis
     span = (max(high, 0.0) - min(low, 0.0)) or 1.0
     step = next((s for s in _STEPS if math.ceil(span / s) + 1 <= most_bins), _STEPS[-1])
     lo = min(0, math.floor(low / step))
-    hi = max(0, math.floor(high / step) + 1)
+    hi = max(1, math.floor(high / step) + 1)  # a bin above 0 even if every delta is negative: room for its mark
     while -lo % math.ceil((hi - lo + 1) / 12):
         lo -= 1
     counts = [0] * (hi - lo)
@@ -105,7 +105,11 @@ def _histogram(report: DiffReport) -> h.Markup:
         return h.tag("section", title + h.tag("p", "No score changed."))
     counts, edges = delta_bins(deltas)
     chart = h.histogram(
-        counts, edges, label="histogram of score deltas (new minus old)", x_label="score delta (new - old)"
+        counts,
+        edges,
+        label="histogram of score deltas (new minus old)",
+        x_label="score delta (new - old)",
+        marks=[(0.0, "no change")],
     )
     note = h.tag(
         "p", f"{len(deltas)} of {report.total} counterparties have a non-zero score delta.", class_="muted small"
