@@ -105,6 +105,13 @@ WARNING_CODES: Mapping[str, str] = MappingProxyType(
         "unknown-status": "a list has no recorded status for these countries on the as-of date",
         "unknown-possible": "bulk output: some countries may have no recorded status on a list",
         "unknown-scored": "bulk output: the policy scores a list's unknown statuses with its unknown_points",
+        # riskscore diff: about the two policies compared
+        "diff-same-version": "diff: both policies have the same version but different fingerprints",
+        "diff-authorities": "diff: the policies apply different authorities (their lists enter or leave)",
+        "diff-later-list-changes": "diff: the policies' lists differ in changes dated after the as-of date, not shown",
+        "diff-tier-sets": "diff: the policies have different tiers; tier moves are matched by tier name",
+        "diff-tier-order": "diff: the tiers both policies have are in a different order",
+        "diff-tier-unmapped": "diff: a tier only one policy has; moves between two such tiers have no direction",
     }
 )
 

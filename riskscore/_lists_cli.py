@@ -24,7 +24,7 @@ from ._amend import SOURCE_PREFIX
 from .lists import Event, JurisdictionList, Period, Status
 from .policy import Policy, load_policy, parse_as_of
 
-__all__ = ["ListChange", "add_parser", "list_changes"]
+__all__ = ["ListChange", "add_parser", "compare_lists", "list_changes"]
 
 
 @dataclass(frozen=True, order=True)
@@ -143,23 +143,20 @@ def _window(changes: list[ListChange], start: date | None, end: date | None) -> 
             yield c
 
 
-def _diff(args: argparse.Namespace) -> dict[str, Any]:
-    policy = load_policy(args.policy)
-    start = parse_as_of(args.date_from) if args.date_from else None
-    end = parse_as_of(args.date_to) if args.date_to else (None if args.against else date.today())
+def compare_lists(policy: Policy, other: Policy | None, start: date | None, end: date | None) -> dict[str, Any]:
+    """The list changes of ``lists diff``: dated after ``start`` and up to ``end`` (None: unbounded).
+
+    Without ``other``: every change of ``policy``'s lists in the window. With it: the lists
+    only one policy applies (``only_in_policy``, ``only_in_against``) and, per list both apply,
+    the changes only one of them records (each marked ``only_in``: ``policy`` or ``against``).
+    """
     mine = {k: list(_window(list_changes(v), start, end)) for k, v in policy.lists.items()}
-    out: dict[str, Any] = {
-        "policy": _policy_json(policy),
-        "from": start.isoformat() if start else None,
-        "to": end.isoformat() if end else None,
-    }
+    out: dict[str, Any] = {}
     changes: dict[str, list[tuple[str | None, ListChange]]]
-    if args.against is None:
+    if other is None:
         changes = {k: [(None, c) for c in v] for k, v in mine.items()}
     else:
-        other = load_policy(args.against)
         theirs = {k: list(_window(list_changes(v), start, end)) for k, v in other.lists.items()}
-        out["against"] = _policy_json(other)
         out["only_in_policy"] = sorted(set(mine) - set(theirs))
         out["only_in_against"] = sorted(set(theirs) - set(mine))
         changes = {}
@@ -176,6 +173,21 @@ def _diff(args: argparse.Namespace) -> dict[str, Any]:
         if v
     ]
     return out
+
+
+def _diff(args: argparse.Namespace) -> dict[str, Any]:
+    policy = load_policy(args.policy)
+    start = parse_as_of(args.date_from) if args.date_from else None
+    end = parse_as_of(args.date_to) if args.date_to else (None if args.against else date.today())
+    other = load_policy(args.against) if args.against is not None else None
+    out: dict[str, Any] = {
+        "policy": _policy_json(policy),
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+    }
+    if other is not None:
+        out["against"] = _policy_json(other)
+    return {**out, **compare_lists(policy, other, start, end)}
 
 
 _SIGN = {"added": "+", "removed": "-", "recategorised": "~"}

@@ -2,10 +2,11 @@
 
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
     riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
+    riskscore report FILE [--id ID] [--policy P] [--as-of D] [-o OUT.html] [--max-details N] [--max-rows N]
     riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
     riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
-    riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown]
+    riskscore diff OLD_POLICY NEW_POLICY PORTFOLIO [--as-of D] [--format text|json|markdown|html] [--html FILE]
     riskscore lists [diff] [--policy P] [--as-of D] [--from D1] [--to D2] [--against P2] [--format text|markdown|json]
 
 FILE holds counterparties as JSON (one object or an array) or JSON Lines; ``-`` reads
@@ -226,6 +227,39 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._report import AuditReport
+
+    policy, as_of = _policy(args), parse_as_of(args.as_of)
+    run = Run(args.file)
+    report = AuditReport(policy, title=args.title, max_details=args.max_details, max_rows=args.max_rows)
+    for item in read_records(args.file):  # progress hook: AuditReport(progress=callback(count))
+        if isinstance(item, Record):
+            if args.id is not None and isinstance(item.data, dict) and str(item.data.get("id")) != args.id:
+                continue
+            try:
+                result = policy.score(item.data, as_of)
+            except CounterpartyError as exc:
+                item = _refused(item, exc)
+        if isinstance(item, Refusal):
+            run.refuse(item)
+            where = f"{run.file}:{item.line}:{item.column}" if item.line is not None else run.file
+            report.refuse(where, item.code, item.message, item.id)
+            continue
+        run.scored(result.counterparty_id, item.line)
+        name = item.data.get("name") if isinstance(item.data, dict) else None
+        report.add(result, name if isinstance(name, str) else None)
+    if args.id is not None and not report.count and not report.refused:
+        err(f"no counterparty with id {args.id!r} in {run.file}")
+        return 1
+    page = report.html()
+    if args.output == "-":
+        sys.stdout.write(page)
+    else:
+        Path(args.output).write_text(page, encoding="utf-8")
+    return run.finish()
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     policy = load_policy(args.path)
@@ -269,6 +303,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     name = display_name(args.portfolio)
     report = diff_portfolio(old, new, read_records(args.portfolio), as_of, file=name)
     sys.stdout.write(report.render(args.format))
+    if args.html is not None:
+        args.html.write_text(report.render("html"), encoding="utf-8")
     for line in (*report.refused, *report.warnings):
         err(line)
     if report.refused:
@@ -328,6 +364,18 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--id", default=None, help="only the counterparty with this id")
     e.add_argument("--markdown", action="store_true")
     e.set_defaults(func=_cmd_explain)
+    rp = sub.add_parser("report", help="write a self-contained HTML audit report (one counterparty or a batch)")
+    common(rp)
+    rp.add_argument("--id", default=None, help="only the counterparty with this id")
+    rp.add_argument("-o", "--output", default="-", help="HTML file to write (default: standard output)")
+    rp.add_argument("--title", default=None, help="the page title (default: names the counterparty or the count)")
+    rp.add_argument(
+        "--max-details", type=_number(int, 0, 100_000), default=100, help="most full sections in a batch (default 100)"
+    )
+    rp.add_argument(
+        "--max-rows", type=_number(int, 0, 10_000_000), default=10_000, help="most summary table rows (default 10000)"
+    )
+    rp.set_defaults(func=_cmd_report)
     v = sub.add_parser("validate", help="validate a policy and its lists")
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")
     v.add_argument("--no-lint", action="store_true", help="only the schema and reference checks")
@@ -360,7 +408,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("new", type=Path, help="the proposed policy file or folder")
     d.add_argument("portfolio", help="JSON or JSON Lines file of counterparties ('-' for stdin)")
     d.add_argument("--as-of", default=None, help="scoring date YYYY-MM-DD (default: today)")
-    d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    d.add_argument("--format", choices=("text", "json", "markdown", "html"), default="text")
+    d.add_argument("--html", type=Path, default=None, metavar="FILE", help="also write the HTML report to FILE")
     d.add_argument(
         "--fail-on",
         action="append",

@@ -1,11 +1,15 @@
 """Change impact: score one portfolio under two policies and report what moves, and why.
 
-``riskscore diff OLD NEW PORTFOLIO`` calls :func:`diff_portfolio`. The report gives the
-tier migration matrix (rows: old tier, columns: new tier), counts of upgrades (a riskier
-tier) and downgrades, counterparties newly in the top tier (newly prohibited), the rules
+``riskscore diff OLD NEW PORTFOLIO`` calls :func:`diff_portfolio`. The report gives, first,
+both directions of every tier move: counterparties that entered and that left the top tier
+(tier names come from the policies, matched by name when their tiers differ), upgrades (a
+riskier tier) and downgrades per tier pair and per tier; then the tier migration matrix (rows:
+old tier, columns: new tier), what changed in the policy itself (weights, points, rules,
+overrides, tiers, lists and their entries, authorities), warnings about the two policies (same
+version with another fingerprint, other authorities, tiers that cannot be matched), the rules
 and overrides that caused the tier changes, and per-counterparty deltas. The causes of one
-counterparty's change are the rules whose weighted points changed (with the change) and
-the overrides that started or stopped applying.
+counterparty's change are the rules whose weighted points changed (with the change) and the
+overrides that started or stopped applying.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from ._diff_content import ContentChange, content_diff
+from ._diff_render import render_text
+from ._diff_tiers import TierMap
+from ._diff_warnings import DiffWarning, policy_warnings
 from ._records import Record, Refusal
-from ._reporting import Duplicates, shown
+from ._reporting import Duplicates
 from .errors import CounterpartyError, FieldIssue
 from .policy import Policy
 from .result import Result
 
-__all__ = ["Change", "DiffReport", "causes", "diff_portfolio", "diff_results"]
+__all__ = ["Change", "DiffReport", "DiffWarning", "causes", "diff_portfolio", "diff_results"]
 
 FAIL_ON = ("change", "upgrade", "downgrade", "prohibited", "refused")
 
@@ -37,7 +45,7 @@ class Change:
     old_tier: str
     new_score: float
     new_tier: str
-    direction: str  # upgrade | downgrade | same tier
+    direction: str  # upgrade | downgrade | same tier | unmapped (tiers only one policy has)
     causes: list[str]
 
     @property
@@ -78,6 +86,13 @@ class DiffReport:
     changes: list[Change] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    content: list[ContentChange] = field(default_factory=list)
+    policy_warnings: list[DiffWarning] = field(default_factory=list)
+
+    @property
+    def tier_map(self) -> TierMap:
+        """The two policies' tiers, matched by name."""
+        return TierMap(tuple(self.old_tiers), tuple(self.new_tiers))
 
     # ------------------------------------------------------------ figures
     def tier_changes(self) -> list[Change]:
@@ -86,19 +101,25 @@ class DiffReport:
         return sorted(moved, key=lambda c: (c.direction != "upgrade", -abs(c.delta), c.id))
 
     def count(self, direction: str) -> int:
-        """Number of upgrades or downgrades."""
+        """Number of upgrades, downgrades or unmapped moves."""
         return sum(1 for c in self.changes if c.direction == direction)
 
     def newly_prohibited(self) -> list[Change]:
-        """Counterparties in the new top tier that were not in the old top tier."""
-        return [c for c in self.changes if c.new_tier == self.new_tiers[-1] and c.old_tier != self.old_tiers[-1]]
+        """Counterparties that entered the new top tier (see :meth:`TierMap.entered_top`)."""
+        entered = self.tier_map.entered_top
+        return [c for c in self.changes if entered(c.old_tier, c.new_tier)]
+
+    def left_top_tier(self) -> list[Change]:
+        """Counterparties that left the old top tier (see :meth:`TierMap.left_top`)."""
+        left = self.tier_map.left_top
+        return [c for c in self.changes if left(c.old_tier, c.new_tier)]
 
     def cause_counts(self) -> list[tuple[str, int]]:
         """How many tier changes each rule or override took part in (its name without the delta)."""
         counter: Counter[str] = Counter()
         for c in self.tier_changes():
             counter.update({cause.split(" ")[0] for cause in c.causes})
-        return counter.most_common()
+        return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))  # ties by name: same in every process
 
     def exit_code(self, fail_on: Iterable[str]) -> int:
         """1 if any of the ``fail_on`` conditions (change, upgrade, downgrade, prohibited, refused) holds."""
@@ -113,67 +134,25 @@ class DiffReport:
 
     # ------------------------------------------------------------ rendering
     def summary(self) -> str:
-        """One line: how many moved."""
+        """One line: how many moved, in both directions, and into and out of the top tier."""
+        unmapped = self.count("unmapped")
         return (
             f"{self.total} counterparties: {len(self.tier_changes())} changed tier "
-            f"({self.count('upgrade')} upgrades, {self.count('downgrade')} downgrades), "
-            f"{len(self.changes)} changed score, {len(self.newly_prohibited())} newly prohibited, "
-            f"{len(self.refused)} refused"
+            f"({self.count('upgrade')} upgrades, {self.count('downgrade')} downgrades"
+            f"{f', {unmapped} unmapped' if unmapped else ''}), "
+            f"{len(self.changes)} changed score, {len(self.newly_prohibited())} newly {self.new_tiers[-1]}, "
+            f"{len(self.left_top_tier())} no longer {self.old_tiers[-1]}, {len(self.refused)} refused"
         )
-
-    def _rows(self) -> list[list[str]]:
-        cols = self.new_tiers
-        rows = [["old \\ new", *cols, "total"]]
-        for t in self.old_tiers:
-            counts = [self.matrix[(t, n)] for n in cols]
-            rows.append([t, *(str(n) for n in counts), str(sum(counts))])
-        return rows
 
     def render(self, fmt: str = "text", *, limit: int = 50) -> str:
-        """``text``, ``markdown`` or ``json``; at most ``limit`` per-counterparty lines in text forms."""
+        """``text``, ``markdown``, ``json`` or ``html`` (one self-contained page); at most ``limit`` per-counterparty lines in text forms."""
         if fmt == "json":
             return self.to_json() + "\n"
-        md = fmt == "markdown"
-        title = (
-            f"policy diff: {self.old['id']} {self.old['version']} ({self.old['fingerprint'][:12]}) -> "
-            f"{self.new['id']} {self.new['version']} ({self.new['fingerprint'][:12]}), as of {self.as_of}"
-        )
-        out = [f"## {title}" if md else title, "", self.summary(), ""]
-        out.append(
-            "### Tier migration (rows: old tier, columns: new tier)"
-            if md
-            else "tier migration (rows: old, columns: new)"
-        )
-        out += _table(self._rows(), md)
-        counts = self.cause_counts()
-        if counts:
-            out += ["", "### Causes of tier changes" if md else "causes of tier changes (counterparties):"]
-            out += _table([["rule or override", "tier changes"], *([c, str(n)] for c, n in counts)], md)
-        moved = self.tier_changes()
-        if moved:
-            out += ["", "### Tier changes" if md else "tier changes:"]
-            rows = [["counterparty", "old", "new", "delta", "causes"]]
-            for c in moved[:limit]:
-                rows.append(
-                    [
-                        c.id,
-                        f"{c.old_score:g} {c.old_tier}",
-                        f"{c.new_score:g} {c.new_tier}",
-                        f"{c.delta:+g}",
-                        "; ".join(c.causes),
-                    ]
-                )
-            out += _table(rows, md)
-            if len(moved) > limit:
-                out.append(f"... and {len(moved) - limit} more (use --format json for all)")
-        same = [c for c in self.changes if c.direction == "same tier"]
-        if same:
-            out += ["", f"{len(same)} counterparties changed score within their tier (see --format json)."]
-        for title, items in (("refused", self.refused), ("warnings", self.warnings)):
-            if items:
-                out += ["", f"### {title.title()}" if md else f"{title}:"]
-                out += [f"- {shown(r)}" if md else f"  {shown(r)}" for r in items]
-        return "\n".join(out) + "\n"
+        if fmt == "html":
+            from ._diff_html import render_html
+
+            return render_html(self, limit=limit)
+        return render_text(self, markdown=fmt == "markdown", limit=limit)
 
     def to_json(self) -> str:
         """Everything, as JSON."""
@@ -190,21 +169,15 @@ class DiffReport:
             "changes": [{**asdict(c), "delta": c.delta} for c in self.changes],
             "refused": self.refused,
             "warnings": self.warnings,
+            "top_tier": self.tier_map.top_tier_moves(self.matrix),
+            "left_top_tier": [c.id for c in self.left_top_tier()],
+            "unmapped": self.count("unmapped"),
+            "moves": self.tier_map.moves(self.matrix),
+            "tiers": self.tier_map.per_tier(self.matrix),
+            "content": [c.as_json() for c in self.content],
+            "policy_warnings": [w.as_json() for w in self.policy_warnings],
         }
         return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _table(rows: list[list[str]], markdown: bool) -> list[str]:
-    rows = [[shown(cell) for cell in r] for r in rows]  # ids from the input: no forged rows
-    if markdown:
-        head, *body = rows
-        return [
-            "| " + " | ".join(head) + " |",
-            "|" + "|".join("---" for _ in head) + "|",
-            *("| " + " | ".join(r) + " |" for r in body),
-        ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _describe(policy: Policy) -> dict[str, str]:
@@ -217,14 +190,7 @@ def diff_results(report: DiffReport, old: Result, new: Result, old_tiers: list[s
     report.matrix[(old.tier, new.tier)] += 1
     if abs(old.score - new.score) <= 1e-9 and old.tier == new.tier and _ids(old) == _ids(new):
         return
-    if old.tier == new.tier:
-        direction = "same tier"
-    elif old_tiers == new_tiers:
-        direction = "upgrade" if new_tiers.index(new.tier) > old_tiers.index(old.tier) else "downgrade"
-    else:
-        rel_old = old_tiers.index(old.tier) / max(1, len(old_tiers) - 1)
-        rel_new = new_tiers.index(new.tier) / max(1, len(new_tiers) - 1)
-        direction = "upgrade" if (rel_new, new.score) > (rel_old, old.score) else "downgrade"
+    direction = TierMap(tuple(old_tiers), tuple(new_tiers)).direction(old.tier, new.tier)
     report.changes.append(
         Change(old.counterparty_id, old.score, old.tier, new.score, new.tier, direction, causes(old, new))
     )
@@ -245,6 +211,8 @@ def diff_portfolio(
     names the input in the refusals and in the warnings of duplicate ids.
     """
     report = DiffReport(_describe(old), _describe(new), as_of, old.tiers, new.tiers)
+    report.content = content_diff(old, new, as_of)
+    report.policy_warnings = [*policy_warnings(old, new, as_of), *report.tier_map.warnings()]
     duplicates = Duplicates(file)
     for item in records:
         if isinstance(item, Refusal):
