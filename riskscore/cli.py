@@ -29,6 +29,7 @@ from typing import Any
 
 from . import _lists_cli, _progress
 from ._data_versions import data_versions
+from ._digest import CANONICAL_VERSION, record_digest
 from ._records import Record, Refusal, display_name, read_records
 from ._reporting import Run, err, shown
 from ._version import __version__
@@ -88,7 +89,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
     if writer is not None:
         writer.writerow(
             ["id", "score", "tier", "score_before_overrides", "tier_before_overrides", *factor_ids, "overrides",
-             "line", "error", "message"]
+             "line", "error", "message", "input_digest"]
         )  # fmt: skip
     for warning in policy._engine.date_warnings(as_of):  # per-row detail: --format json
         err(f"warning: {warning}")
@@ -107,7 +108,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                 run.refuse(item)
                 if writer is not None:
                     blank = [""] * (len(factor_ids) + 5)
-                    writer.writerow([item.id or "", *blank, item.line or "", item.code, item.message])
+                    writer.writerow([item.id or "", *blank, item.line or "", item.code, item.message, ""])
                 else:
                     out.write(json.dumps(_refused_row(item, as_of, policy)) + "\n")
                 continue
@@ -115,11 +116,12 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
             run.scored(ids[i] or "", item.line)
             ovs = [batch.override_ids[k] for k in applied[i].nonzero()[0].tolist()]
             factors = batch.factors[i].tolist()
+            digest = record_digest(item.data)
             if writer is not None:
                 writer.writerow(
                     [ids[i], repr(float(batch.scores[i])), tiers[batch.tiers[i]],
                      repr(float(batch.scores_before_overrides[i])), tiers[batch.tiers_before_overrides[i]],
-                     *map(repr, factors), ";".join(ovs), item.line or "", "", ""]
+                     *map(repr, factors), ";".join(ovs), item.line or "", "", "", digest]
                 )  # fmt: skip
             else:
                 data = {
@@ -134,6 +136,8 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                     "as_of": str(as_of),
                     "fingerprint": policy.fingerprint,
                     "data_versions": data_versions(),
+                    "input_digest": digest,
+                    "input_canonical_version": CANONICAL_VERSION,
                 }
                 out.write(json.dumps(data) + "\n")
         bar.advance(len(chunk), note=f"{run.refused:,} refused")
