@@ -15,6 +15,7 @@
 # No ``from __future__ import annotations`` and no stdlib imports here: each would bind a
 # name (``annotations``, ``contextlib``) in the public namespace.
 from ._network.graph import Network
+from ._verify import Difference, Verification
 from ._version import __version__ as __version__
 from .batch import BatchError, BatchResult
 from .columns import Columns
@@ -44,6 +45,7 @@ __all__ = [
     "Counterparty",
     "CounterpartyError",
     "CountryError",
+    "Difference",
     "FieldIssue",
     "Issue",
     "JurisdictionList",
@@ -58,6 +60,7 @@ __all__ = [
     "SourceRef",
     "Status",
     "TradePartner",
+    "Verification",
     "load_policy",
     "load_policy_bytes",
     "normalize_country",

@@ -78,6 +78,8 @@ ERROR_CODES: Mapping[str, str] = MappingProxyType(
         # records read by the command line
         "bad-json": "a record that is not valid JSON",
         "bad-counterparty": "a record that is valid JSON but not a valid counterparty",
+        # stored results given to Policy.verify
+        "bad-result": "a stored result that is not valid JSON or not a valid result",
     }
 )
 

@@ -146,16 +146,24 @@ def _overrides(result: Result, tiers: Sequence[str], notes: _Footnotes) -> Marku
     return h.table(["override", "action", "score and tier", "rationale and facts", "sources"], rows)
 
 
+def _digest(result: Result) -> Markup:
+    """The input digest and the version of the canonical form it was taken of, where recorded."""
+    digest = getattr(result, "input_digest", None)
+    if not digest:
+        return tag("span", "not recorded by this engine", class_="muted")
+    form = getattr(result, "input_canonical_version", None)
+    return join([tag("code", digest), tag("span", f" (canonical form v{form})", class_="muted") if form else ""])
+
+
 def _provenance(result: Result, policy: PolicyView) -> Markup:
     """What reproduces the result; a value that differs from the report's policy is flagged."""
-    digest = getattr(result, "input_digest", None)
     other = result.fingerprint != policy.fingerprint
     items: list[tuple[str, object]] = [
         ("as of", result.as_of.isoformat()),
         ("policy", f"{result.policy_id} {result.policy_version}"),
         ("fingerprint", join([tag("code", result.fingerprint),
                               tag("div", "differs from this report's policy", class_="flag") if other else ""])),
-        ("input digest", tag("code", digest) if digest else tag("span", "not recorded by this engine", class_="muted")),
+        ("input digest", _digest(result)),
         ("engine", f"riskscore {result.engine_version}"),
         ("data versions", ", ".join(f"{k} {v}" for k, v in sorted(result.data_versions.items())) or "none recorded"),
         ("authorities", ", ".join(result.authorities)),

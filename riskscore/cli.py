@@ -28,8 +28,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _lists_cli
+from . import _lists_cli, _progress
 from ._data_versions import data_versions
+from ._digest import CANONICAL_VERSION, record_digest
 from ._records import Record, Refusal, display_name, read_records
 from ._reporting import Run, err, shown
 from ._version import __version__
@@ -78,26 +79,6 @@ def _chunks(items: Iterator[Record | Refusal], size: int) -> Iterator[list[Recor
         yield chunk
 
 
-class _Progress:
-    """A one-line progress display on stderr, shown only when stderr is a terminal."""
-
-    def __init__(self, path: str) -> None:
-        import os
-        import time
-
-        self.on = sys.stderr.isatty()
-        self.start = time.perf_counter()
-        self.clock = time.perf_counter
-        self.size = os.path.getsize(path) if path != "-" and os.path.isfile(path) else 0
-
-    def update(self, done: int, refused: int, final: bool = False) -> None:
-        if not self.on:
-            return
-        rate = done / max(self.clock() - self.start, 1e-9)
-        sys.stderr.write(f"\rscored {done:,} ({refused:,} refused), {rate:,.0f}/s" + ("\n" if final else ""))
-        sys.stderr.flush()
-
-
 def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
     """``--format jsonl|csv``: score in chunks with score_many; memory bounded by the chunk.
     Rows come in input order; a refused record is a row with its line and error, no score."""
@@ -109,11 +90,11 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
     if writer is not None:
         writer.writerow(
             ["id", "score", "tier", "score_before_overrides", "tier_before_overrides", *factor_ids, "overrides",
-             "line", "error", "message"]
+             "line", "error", "message", "input_digest"]
         )  # fmt: skip
     for warning in policy._engine.date_warnings(as_of):  # per-row detail: --format json
         err(f"warning: {warning}")
-    run, progress, done = Run(args.file), _Progress(args.file), 0
+    run, bar = Run(args.file), _progress.start(None, "scored", args.progress)
     for chunk in _chunks(items, args.chunk_size):
         good = [item for item in chunk if isinstance(item, Record)]
         batch = policy.score_many([r.data for r in good], as_of, errors="collect")
@@ -128,7 +109,7 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                 run.refuse(item)
                 if writer is not None:
                     blank = [""] * (len(factor_ids) + 5)
-                    writer.writerow([item.id or "", *blank, item.line or "", item.code, item.message])
+                    writer.writerow([item.id or "", *blank, item.line or "", item.code, item.message, ""])
                 else:
                     out.write(json.dumps(_refused_row(item, as_of, policy)) + "\n")
                 continue
@@ -136,11 +117,12 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
             run.scored(ids[i] or "", item.line)
             ovs = [batch.override_ids[k] for k in applied[i].nonzero()[0].tolist()]
             factors = batch.factors[i].tolist()
+            digest = record_digest(item.data)
             if writer is not None:
                 writer.writerow(
                     [ids[i], repr(float(batch.scores[i])), tiers[batch.tiers[i]],
                      repr(float(batch.scores_before_overrides[i])), tiers[batch.tiers_before_overrides[i]],
-                     *map(repr, factors), ";".join(ovs), item.line or "", "", ""]
+                     *map(repr, factors), ";".join(ovs), item.line or "", "", "", digest]
                 )  # fmt: skip
             else:
                 data = {
@@ -155,11 +137,12 @@ def _score_stream(args: argparse.Namespace, policy: Policy, as_of: Any) -> int:
                     "as_of": str(as_of),
                     "fingerprint": policy.fingerprint,
                     "data_versions": data_versions(),
+                    "input_digest": digest,
+                    "input_canonical_version": CANONICAL_VERSION,
                 }
                 out.write(json.dumps(data) + "\n")
-        done += len(chunk)
-        progress.update(done, run.refused)
-    progress.update(done, run.refused, final=True)
+        bar.advance(len(chunk), note=f"{run.refused:,} refused")
+    bar.close()
     return run.finish()
 
 
@@ -170,10 +153,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return _score_stream(args, policy, as_of)
     run, items = Run(args.file), read_records(args.file)
     warnings: dict[str, int] = {}
-    out = sys.stdout
+    out, bar = sys.stdout, _progress.start(None, "scored", args.progress)
     if args.format == "text":
         out.write(f"# policy {policy.id} {policy.version} fingerprint {policy.fingerprint[:16]} as of {as_of}\n")
-    for item in items:
+    for item in _progress.counted(items, bar):
         if isinstance(item, Record):
             try:
                 result = policy.score(item.data, as_of)
@@ -282,7 +265,8 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from .testing.report import render
     from .testing.runner import run
 
-    report = run(args.paths or ["."], args.policy, keyword=args.keyword)
+    with _progress.progress(None, "cases", args.progress) as bar:
+        report = run(args.paths or ["."], args.policy, keyword=args.keyword, progress=bar)
     coverage = args.coverage or args.fail_under is not None
     sys.stdout.write(render(report, args.format, coverage=coverage))
     code = 0 if report.ok else 1
@@ -301,7 +285,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     old, new, as_of = load_policy(args.old), load_policy(args.new), parse_as_of(args.as_of)
     name = display_name(args.portfolio)
-    report = diff_portfolio(old, new, read_records(args.portfolio), as_of, file=name)
+    bar = _progress.start(None, "diffed", args.progress)
+    report = diff_portfolio(old, new, _progress.counted(read_records(args.portfolio), bar), as_of, file=name)
     sys.stdout.write(report.render(args.format))
     if args.html is not None:
         args.html.write_text(report.render("html"), encoding="utf-8")
@@ -358,6 +343,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--chunk-size", type=_number(int, 1, 10_000_000), default=10_000, help="counterparties per chunk (jsonl/csv)"
     )
+    _progress.add_argument(s)
     s.set_defaults(func=_cmd_score)
     e = sub.add_parser("explain", help="explain the scores of counterparties, citing sources")
     common(e)
@@ -402,6 +388,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--format", choices=("text", "json", "junit"), default="text")
     t.add_argument("-k", dest="keyword", default=None, help="only cases whose id contains this text")
+    _progress.add_argument(t)
     t.set_defaults(func=_cmd_test)
     d = sub.add_parser("diff", help="what a policy change does to a portfolio")
     d.add_argument("old", type=Path, help="the current policy file or folder")
@@ -416,6 +403,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("change", "upgrade", "downgrade", "prohibited", "refused"),
         help="exit 1 if any counterparty changes this way (repeatable)",
     )
+    _progress.add_argument(d)
     d.set_defaults(func=_cmd_diff)
     _lists_cli.add_parser(sub)
     return p

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ._data_versions import data_versions
+from ._digest import CANONICAL_VERSION, input_digest
 from ._version import __version__
 from .attributes import attribute_gaps, counterparty_issues
 from .columns import Record, _Item
@@ -565,6 +566,8 @@ class Engine:
                 "authorities": list(self.authorities),
                 "engine_version": __version__,
                 "data_versions": data_versions(),
+                "input_digest": input_digest(cp),
+                "input_canonical_version": CANONICAL_VERSION,
             },
         )
 

@@ -8,6 +8,7 @@ working for callers that do not know riskscore::
     ├── PolicyError (ValueError)          a rule, list or policy file is invalid
     ├── CounterpartyError (ValueError)    a counterparty is invalid (field paths attached)
     │   └── BatchError                    score_many: some records are invalid (riskscore.batch)
+    ├── ResultError (ValueError)          a stored result given to Policy.verify is invalid
     ├── CountryError (LookupError)        a country value is not recognised
     ├── AsOfError (ValueError)            an as-of date cannot be parsed
     └── NetworkError (ValueError)         a network input (edge table, FtM, BODS, GLEIF) is invalid
@@ -32,6 +33,7 @@ __all__ = [
     "Issue",
     "NetworkError",
     "PolicyError",
+    "ResultError",
     "RiskscoreError",
 ]
 
@@ -111,6 +113,16 @@ class CounterpartyError(RiskscoreError, ValueError):
         self.path = self.issues[0].path if self.issues else ""
         prefix = f"counterparty #{index}: " if index is not None else ""
         super().__init__(prefix + "; ".join(str(i) for i in self.issues))
+
+
+class ResultError(RiskscoreError, ValueError):
+    """A stored result (given to :meth:`~riskscore.Policy.verify`) is not a valid result.
+
+    ``issues`` holds every problem with its field path and the code ``bad-result``."""
+
+    def __init__(self, issues: list[FieldIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("stored result: " + "; ".join(str(i) for i in self.issues))
 
 
 class CountryError(RiskscoreError, LookupError):

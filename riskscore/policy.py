@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from . import _amend
 from . import conditions as cond
 from ._dates import DateProblem, parse_date
+from ._verify import Verification, verify
 from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
 from .attributes import declaration_issues
 from .batch import BatchResult, score_many
@@ -618,6 +619,21 @@ class Policy:
         or with ``errors="collect"`` are left out and listed in ``batch.errors``.
         """
         return score_many(self._engine, counterparties, parse_as_of(as_of), errors)
+
+    def verify(
+        self,
+        result: Result | Mapping[str, Any] | str | bytes,
+        counterparty: Counterparty | Mapping[str, Any],
+    ) -> Verification:
+        """Re-score ``counterparty`` on ``result.as_of`` and say whether the stored ``result``
+        reproduces and, if not, what differs (policy fingerprint, engine or data versions, input
+        digest, score, tier, contributions, overrides...).
+
+        ``result`` is a :class:`Result`, its ``model_dump()`` dict or its JSON text (a stored
+        decision); a result that is not valid raises :class:`~riskscore.errors.ResultError`.
+        Returns a :class:`~riskscore.Verification`; see docs/scoring.md, "Reproduce a decision".
+        """
+        return verify(self, result, counterparty)
 
     def __repr__(self) -> str:
         return f"<riskscore.Policy {self.id} {self.version} {self.fingerprint[:12]}>"

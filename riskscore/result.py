@@ -218,6 +218,11 @@ class Result(_Model):
     data_versions: dict[str, str] = Field(
         default_factory=dict, description='Versions of the data packages scoring read, e.g. {"pycountry": "26.2.16"}.'
     )
+    input_digest: str = Field(
+        description='"sha256:" and the sha256 hex of the canonical form of the counterparty as validated '
+        "(see docs/scoring.md, Reproduce a decision): the same for a dict, a Counterparty or a JSON line."
+    )
+    input_canonical_version: int = Field(description="Version of the canonical form `input_digest` was taken of.")
 
     def explain(self, *, markdown: bool = False) -> str:
         """A readable account of the score, citing the source behind every point."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .._progress import Progress
 from ..errors import CounterpartyError, Issue, PolicyError, RiskscoreError
 from ..policy import Policy, load_policy
 from ..result import Result
@@ -294,11 +295,17 @@ def iter_files(paths: Iterable[str | Path], report: Report) -> Iterator[LoadedFi
             report.errors.extend(str(i) for i in exc.issues)
 
 
-def run(paths: Iterable[str | Path], policy: str | Path | None = None, *, keyword: str | None = None) -> Report:
+def run(
+    paths: Iterable[str | Path],
+    policy: str | Path | None = None,
+    *,
+    keyword: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Run every case under ``paths``; ``policy`` replaces the policy each file names.
 
     ``keyword`` keeps only cases whose id contains it. Coverage is collected per policy
-    (keyed by the policy's path) over the cases that ran.
+    (keyed by the policy's path) over the cases that ran. ``progress`` is advanced per case.
     """
     paths = list(paths)
     report = Report()
@@ -316,6 +323,8 @@ def run(paths: Iterable[str | Path], policy: str | Path | None = None, *, keywor
                 continue
             outcome = run_case(case, pol) if isinstance(case, LoadedCase) else broken_outcome(case)
             report.outcomes.append(outcome)
+            if progress is not None:
+                progress.advance(note=f"{len(report.files)} file(s)")
             if outcome.result is not None:
                 cov.record(outcome.result)
     if keyword is not None and not report.outcomes and not report.errors:
