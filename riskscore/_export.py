@@ -28,7 +28,10 @@ Metadata (Arrow schema metadata, ``DataFrame.attrs``): ``riskscore.policy_id``,
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +116,7 @@ class _Rows:
             assert e.index is not None
             self.errors[e.index] = "; ".join(str(i) for i in e.issues) or str(e)
             self.paths[e.index] = e.path
-        self.warnings = _row_warnings(batch)
+        self.warnings = _Warnings(batch)
 
     def scores(self, values: Any) -> Any:
         out = np.array(values, np.float64)
@@ -129,37 +132,66 @@ def _id_lists(matrix: B, ok: B) -> tuple[I64, I64]:
     return offsets, cols.astype(np.int64)
 
 
-def _row_warnings(batch: BatchResult) -> list[list[str] | None]:
-    """Each row's warnings as ``code:list_id`` (``None`` on refused rows), without re-scoring rows
-    that touch no country of unknown status."""
-    from .batch import _plan
+class _Warnings:
+    """Each row's warnings as ``code:list_id``: the date's (``base``, on every valid row) or, for
+    the rows that touch a country of unknown status, their own (``own``)."""
 
-    engine = batch._engine
-    snap = engine.snapshot(batch.as_of)
-    base = [f"{w.code}:{w.list_id}" for w in snap.warnings]
-    ok = batch.ok.tolist()
-    out: list[list[str] | None] = [list(base) if good else None for good in ok]
-    if not snap.unknown_lists:
-        return out
-    cols = batch._cols
-    if cols is None:  # per-row mode
-        rows: list[int] = [i for i, good in enumerate(ok) if good]
-    else:
-        mask = _plan(engine, batch.as_of).country_unknown()
-        touched = np.zeros(len(cols), np.bool_)
-        for name in engine.risk_fields:
-            if name == "incorporation":
-                inc = cols.incorporation
-                touched |= (inc >= 0) & mask[np.maximum(inc, 0)]
-            else:
-                rag = getattr(cols, name)
-                touched[rag.rows()[mask[rag.values]]] = True
-        at = np.flatnonzero(touched)
-        rows = (at if batch._rows is None else batch._rows[at]).tolist()
-    for i in rows:
-        if ok[i]:
-            out[i] = [f"{w.code}:{w.list_id}" for w in batch.row_warnings(i)]
-    return out
+    def __init__(self, batch: BatchResult) -> None:
+        from .batch import _plan
+
+        engine = batch._engine
+        snap = engine.snapshot(batch.as_of)
+        self.ok = batch.ok
+        self.base = [f"{w.code}:{w.list_id}" for w in snap.warnings]
+        self.own: dict[int, list[str]] = {}
+        if not snap.unknown_lists:
+            return
+        cols = batch._cols
+        if cols is None:  # per-row mode
+            rows = np.flatnonzero(batch.ok).tolist()
+        else:
+            mask = _plan(engine, batch.as_of).country_unknown()
+            touched = np.zeros(len(cols), np.bool_)
+            for name in engine.risk_fields:
+                if name == "incorporation":
+                    inc = cols.incorporation
+                    touched |= (inc >= 0) & mask[np.maximum(inc, 0)]
+                else:
+                    rag = getattr(cols, name)
+                    touched[rag.rows()[mask[rag.values]]] = True
+            at = np.flatnonzero(touched)
+            rows = (at if batch._rows is None else batch._rows[at]).tolist()
+        for i in rows:
+            if batch.ok[i]:
+                self.own[i] = [f"{w.code}:{w.list_id}" for w in batch.row_warnings(i)]
+
+    def flat(self) -> tuple[I64, list[str]]:
+        """Offsets (n + 1) and the flat warnings of every row."""
+        lengths = np.where(self.ok, len(self.base), 0).astype(np.int64)
+        for i, own in self.own.items():
+            lengths[i] = len(own)
+        offsets = np.zeros(len(lengths) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if not self.own:
+            return offsets, self.base * int(self.ok.sum())
+        flat: list[str] = []
+        for i, good in enumerate(self.ok.tolist()):
+            if good:
+                flat += self.own.get(i, self.base)
+        return offsets, flat
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while 100,000s of small lists of text are built:
+    they hold no cycles, and each collection would rescan the whole heap."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def batch_to_arrow(batch: BatchResult, kind: str = "table") -> Any:
@@ -170,6 +202,7 @@ def batch_to_arrow(batch: BatchResult, kind: str = "table") -> Any:
     sch = schema(engine, meta)
     data = _Rows(batch)
     null = pa.array(~data.ok)
+    offsets, flat = data.warnings.flat()
 
     def floats(values: Any) -> Any:
         return pa.array(np.asarray(values, np.float64), pa.float64(), mask=~data.ok)
@@ -189,7 +222,7 @@ def batch_to_arrow(batch: BatchResult, kind: str = "table") -> Any:
         *(floats(batch.factors[:, k]) for k in range(len(batch.factor_ids))),
         id_lists(batch.fired, batch.rule_ids),
         id_lists(batch.overrides, batch.override_ids),
-        pa.array(data.warnings, pa.list_(pa.string())),
+        pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, pa.string()), mask=null),
         pa.array(data.errors, pa.string()),
         pa.array(data.paths, pa.string()),
     ]
@@ -198,13 +231,18 @@ def batch_to_arrow(batch: BatchResult, kind: str = "table") -> Any:
     return pa.Table.from_arrays(columns, schema=sch)
 
 
-def _object_lists(matrix: B, ids: list[str], ok: B) -> Obj:
-    offsets, flat = _id_lists(matrix, ok)
-    names = np.array(ids, dtype=object)[flat].tolist()
+def _split(offsets: I64, flat: list[str], ok: B) -> Obj:
+    """One list per row (``None`` on refused rows) of ``flat[offsets[i]:offsets[i + 1]]``."""
     bounds = offsets.tolist()
     out = np.empty(len(ok), dtype=object)
-    out[:] = [names[bounds[i] : bounds[i + 1]] if good else None for i, good in enumerate(ok.tolist())]
+    with _bulk():
+        out[:] = [flat[bounds[i] : bounds[i + 1]] if good else None for i, good in enumerate(ok.tolist())]
     return out
+
+
+def _object_lists(matrix: B, ids: list[str], ok: B) -> Obj:
+    offsets, cols = _id_lists(matrix, ok)
+    return _split(offsets, np.array(ids, dtype=object)[cols].tolist(), ok)
 
 
 def _objects(values: list[Any]) -> Obj:
@@ -231,7 +269,7 @@ def batch_to_pandas(batch: BatchResult, index: Any = None) -> Any:
         columns[FACTOR_PREFIX + fid] = data.scores(batch.factors[:, k])
     columns["fired_rules"] = _object_lists(batch.fired, batch.rule_ids, ok)
     columns["overrides"] = _object_lists(batch.overrides, batch.override_ids, ok)
-    columns["warnings"] = _objects(data.warnings)
+    columns["warnings"] = _split(*data.warnings.flat(), ok)
     columns["error"] = _objects(data.errors)
     columns["error_path"] = _objects(data.paths)
     frame = _frame(pd, columns, index)

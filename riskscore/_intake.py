@@ -12,15 +12,18 @@ column is refused up front, naming it.
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from ._optional import module_of
-from .counterparty import Counterparty
+from .columns import Columns, _check_types, _fast_attributes, _Slow, build_columns, fast_lists
+from .counterparty import MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTES, MAX_INT, MAX_TEXT, Counterparty
 from .errors import CounterpartyError, FieldIssue
 
 if TYPE_CHECKING:
@@ -31,6 +34,9 @@ __all__ = ["frame_kind", "refuse_unsupported", "roles", "score_frame"]
 
 FIELDS = tuple(Counterparty.model_fields)
 ATTRIBUTE_PREFIX = "attributes."
+Obj = npt.NDArray[np.object_]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
 Kind = Literal["pandas", "arrow-table", "arrow-batch"]
 
 
@@ -134,14 +140,11 @@ def _columns(frame: Any, kind: Kind) -> dict[str, list[Any]]:
     return {name: frame.column(name).to_pylist() for name in frame.schema.names}
 
 
-def records(frame: Any, kind: Kind, engine: Engine) -> list[dict[str, Any]]:
+def records(frame: Any, kind: Kind, role: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     """The frame's rows as records (the reference reading every faster path must equal)."""
-    names = list(frame.columns) if kind == "pandas" else list(frame.schema.names)
-    role = roles(names, engine)
-    data = _columns(frame, kind)
     n = len(frame)
     out: list[dict[str, Any]] = [{} for _ in range(n)]
-    for column, values in data.items():
+    for column, values in _columns(frame, kind).items():
         what, key = role[column]
         for rec, value in zip(out, values, strict=True):
             value = clean(value)
@@ -152,15 +155,231 @@ def records(frame: Any, kind: Kind, engine: Engine) -> list[dict[str, Any]]:
     return out
 
 
+class _FrameRows(Sequence[dict[str, Any]]):
+    """Row ``i`` of a frame as its record, built when asked for (``BatchResult[i]`` re-scores it)."""
+
+    def __init__(self, frame: Any, kind: Kind, role: dict[str, tuple[str, str]]) -> None:
+        self.frame, self.kind, self.role = frame, kind, role
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, i: Any) -> Any:
+        if not isinstance(i, int):
+            raise TypeError("one row at a time")
+        one = self.frame.iloc[i : i + 1] if self.kind == "pandas" else self.frame.slice(i, 1)
+        return records(one, self.kind, self.role)[0]
+
+
+# ---------------------------------------------------------------- straight to columns
+def _no_nulls(values: list[Any], mask: Any) -> list[Any]:
+    """``values`` with the positions of ``mask`` set to None."""
+    at = np.flatnonzero(mask)
+    if len(at):
+        values = list(values)
+        for i in at.tolist():
+            values[i] = None
+    return values
+
+
+def _odd_attribute(v: Any) -> bool:
+    """True for a value the validator would refuse or change."""
+    kind = type(v)
+    if kind is str:
+        return bool(len(v) > MAX_TEXT or v != v.strip())
+    if kind is int:
+        return bool(abs(v) > MAX_INT)
+    if kind is float:
+        return not math.isfinite(v)
+    return v is not None and kind is not bool
+
+
+def attribute_columns(
+    lists: dict[str, list[Any]], keep: Collection[str] | None, n: int, bad: B | None = None
+) -> dict[str, Obj]:
+    """Attribute columns from one list of values per attribute, as the record reader makes them.
+
+    A row with a value the validator might treat otherwise is marked in ``bad`` (without
+    ``bad``: raises _Slow); an attribute name it would refuse raises _Slow.
+    """
+    if len(lists) > MAX_ATTRIBUTES:
+        raise _Slow
+    out: dict[str, Obj] = {}
+    for key, values in lists.items():
+        if not 0 < len(key) <= MAX_ATTRIBUTE_KEY or key != key.strip():
+            raise _Slow
+        column = np.full(n, None, dtype=object)
+        column[:] = [clean(v) for v in values]
+        odd = np.fromiter(map(_odd_attribute, column.tolist()), np.bool_, n)
+        if odd.any():
+            if bad is None:
+                raise _Slow
+            bad |= odd
+        out[key] = column
+    if keep is None:
+        return out
+    return {key: out[key] if key in out else np.full(n, None, dtype=object) for key in keep}
+
+
+_LISTS = ("operations", "owners", "trade_partners", "products")
+
+
+def _pandas_lists(frame: Any, role: dict[str, tuple[str, str]]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Per field and per attribute: the column's values with nulls as None (lists as lists)."""
+    fields: dict[str, list[Any]] = {}
+    attrs: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        what, key = role[column]
+        series = frame[column]
+        values = series.tolist()
+        if what == "attribute":
+            attrs[key] = values
+            continue
+        values = _no_nulls(values, series.isna().to_numpy())
+        if key in _LISTS and any(type(v) is np.ndarray for v in values):
+            values = [v.tolist() if type(v) is np.ndarray else v for v in values]
+        fields[key] = values
+    return fields, attrs
+
+
+def pandas_columns(frame: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None) -> Columns:
+    """Columns of a DataFrame (nulls as None), read column by column; raises _Slow for anything unusual."""
+    fields, attrs = _pandas_lists(frame, role)
+    n = len(frame)
+    if "attributes" in fields:
+        given = [{} if v is None else v for v in fields.pop("attributes")]
+        _check_types(given, {dict})
+        extra = _fast_attributes(given, keep)
+    else:
+        extra = attribute_columns(attrs, keep, n)
+
+    def need(key: str) -> list[Any]:
+        if key not in fields:
+            raise _Slow
+        return fields[key]
+
+    def get(key: str, default: Any = None) -> list[Any]:
+        return fields[key] if key in fields else [default] * n
+
+    return fast_lists(need, get, extra)
+
+
+def _arrow_chunk(chunk: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None, bad: B) -> Columns:
+    from ._arrow import arrow_columns
+
+    names = chunk.schema.names
+    attrs = {role[name][1]: chunk.column(name).to_pylist() for name in names if role[name][0] == "attribute"}
+    return arrow_columns(chunk, attribute_columns(attrs, keep, chunk.num_rows, bad), bad)
+
+
+def _pandas_chunk(chunk: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None, bad: B) -> Columns:
+    """Through Arrow when pyarrow is installed (the attributes read by pandas, so no type of theirs
+    changes); else column by column from Python lists, the whole chunk refused at the first odd value."""
+    try:
+        pa = importlib.import_module("pyarrow")
+    except ImportError:
+        return pandas_columns(chunk, role, keep)
+    from ._arrow import arrow_columns
+
+    fields = [c for c in chunk.columns if role[c][0] == "field"]
+    try:
+        table = pa.Table.from_pandas(chunk[fields], preserve_index=False, nthreads=1)
+    except (pa.ArrowException, TypeError, ValueError):
+        raise _Slow from None
+    attrs = {role[c][1]: chunk[c].tolist() for c in chunk.columns if role[c][0] == "attribute"}
+    extra = attribute_columns(attrs, keep, len(chunk), bad)
+    return arrow_columns((table.combine_chunks().to_batches() or [table])[0], extra, bad)
+
+
+CHUNK = 16384
+
+
+def _chunks(frame: Any, kind: Kind) -> Iterator[tuple[int, Any]]:
+    n = len(frame)
+    for lo in range(0, n, CHUNK):
+        if kind == "pandas":
+            yield lo, frame.iloc[lo : lo + CHUNK]
+        else:
+            part = frame.slice(lo, CHUNK)
+            yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow-table" else part
+
+
+def _take(chunk: Any, kind: Kind, at: I64) -> Any:
+    return chunk.iloc[at] if kind == "pandas" else chunk.take(at)
+
+
+class _Parts:
+    """Column parts, the input row of each column row, and the errors of the refused rows."""
+
+    def __init__(self) -> None:
+        self.cols: list[Columns] = []
+        self.rows: list[I64] = []
+        self.errors: list[CounterpartyError] = []
+
+    def add(self, cols: Columns, rows: I64) -> None:
+        self.cols.append(cols)
+        self.rows.append(rows)
+
+    def records(self, part: list[dict[str, Any]], rows: I64, keep: Collection[str] | None) -> None:
+        """Rows read as records (validated as ``score`` does); ``rows``: their input indexes."""
+        cols, bad, at = build_columns(part, keep)
+        self.add(cols, rows[at])
+        self.errors += [CounterpartyError(e.issues, index=int(rows[e.index or 0])) for e in bad]
+
+
+def frame_columns(
+    frame: Any, kind: Kind, role: dict[str, tuple[str, str]], keep: Collection[str] | None
+) -> tuple[Columns, list[CounterpartyError], I64 | None]:
+    """The frame's valid rows as columns, the errors of the others, and each column row's input
+    index (None: every row is valid, in order). Rows or chunks the fast readers do not take are
+    read as records."""
+    parts = _Parts()
+    for lo, chunk in _chunks(frame, kind):
+        index = np.arange(lo, lo + len(chunk), dtype=np.int64)
+        bad = np.zeros(len(chunk), np.bool_)
+        try:
+            read = _pandas_chunk if kind == "pandas" else _arrow_chunk
+            cols = read(chunk, role, keep, bad)
+        except _Slow:
+            parts.records(records(chunk, kind, role), index, keep)
+            continue
+        if not bad.any():
+            parts.add(cols, index)
+            continue
+        good, odd = np.flatnonzero(~bad), np.flatnonzero(bad)
+        parts.add(cols.take(good), index[good])
+        parts.records(records(_take(chunk, kind, odd), kind, role), index[odd], keep)
+    if not parts.cols:
+        return build_columns([])[0], [], None
+    cols, rows = Columns.concat(parts.cols), np.concatenate(parts.rows)
+    if len(rows) and (np.diff(rows) < 0).any():
+        order = np.argsort(rows, kind="stable")
+        cols, rows = cols.take(order), rows[order]
+    return cols, parts.errors, rows if parts.errors else None
+
+
+def _ids(frame: Any, kind: Kind) -> list[Any] | None:
+    if kind == "pandas":
+        return frame["id"].tolist() if "id" in frame.columns else None
+    return frame.column("id").to_pylist() if "id" in frame.schema.names else None
+
+
 def score_frame(
     engine: Engine, frame: Any, kind: Kind, as_of: date, errors: Literal["raise", "collect"]
 ) -> BatchResult:
     """Score a DataFrame, Table or RecordBatch (see the module docstring)."""
-    from .batch import score_many
+    from .batch import fallback_reason, score_columns, score_many
 
-    recs = records(frame, kind, engine)
-    batch = score_many(engine, recs, as_of, errors)
-    batch.input_ids = [r.get("id") for r in recs]
+    names = list(frame.columns) if kind == "pandas" else list(frame.schema.names)
+    role = roles(names, engine)
+    reason = engine.batch_fallback if hasattr(engine, "batch_fallback") else fallback_reason(engine)
+    if reason is not None:
+        batch = score_many(engine, records(frame, kind, role), as_of, errors)
+    else:
+        specs = engine.model.attributes
+        cols, bad, rows = frame_columns(frame, kind, role, None if specs is None else list(specs))
+        batch = score_columns(engine, cols, bad, rows, _FrameRows(frame, kind, role), as_of, errors)
+    batch.input_ids = _ids(frame, kind)
     if kind == "pandas":
         batch.index = frame.index
     return batch

@@ -945,6 +945,21 @@ def score_many(
     if reason is not None:
         assert isinstance(source, Columns)
         return _per_row(engine, [source.counterparty(i) for i in range(n)], as_of, errors, reason)
+    return score_columns(engine, cols, bad, rows, source, as_of, errors)
+
+
+def score_columns(
+    engine: Engine,
+    cols: Columns,
+    bad: list[CounterpartyError],
+    rows: I64 | None,
+    source: Sequence[Any] | Columns,
+    as_of: date,
+    errors: Literal["raise", "collect"],
+) -> BatchResult:
+    """Score checked columns (``rows``: each column row's input index, None: the same) of a
+    vectorisable policy; ``bad`` are the refused input rows, ``source[i]`` is input row ``i``."""
+    n = len(source)
     batch = BatchResult(engine, as_of, n, source, rows, "vectorised", None)
     batch._cols = cols
     if rows is not None:
