@@ -108,6 +108,15 @@ def roles(names: Sequence[Any], engine: Engine | None) -> dict[str, tuple[str, s
     return out
 
 
+def frame_roles(frame: Any, kind: Kind, engine: Engine | None) -> dict[str, tuple[str, str]]:
+    """:func:`roles` of the frame's columns; a frame with rows but no ``id`` column is refused up front."""
+    role = roles(list(frame.columns) if kind == "pandas" else list(frame.schema.names), engine)
+    if len(frame) and "id" not in role:
+        hint = " (the index is not read: df.reset_index() makes it a column)" if kind == "pandas" else ""
+        raise _bad_column("id", f"no 'id' column: every counterparty needs an id{hint}")
+    return role
+
+
 def _columns(frame: Any, kind: Kind) -> dict[str, list[Any]]:
     if kind == "pandas":
         return {name: frame[name].tolist() for name in frame.columns}
@@ -221,7 +230,7 @@ def columns_of(frame: Any) -> Columns:
         raise CounterpartyError(
             [FieldIssue("", f"expected a DataFrame, Table or RecordBatch, not {type(frame).__name__}")]
         )
-    role = roles(list(frame.columns) if kind == "pandas" else frame.schema.names, None)
+    role = frame_roles(frame, kind, None)
     cols, errors, _ = frame_columns(frame, kind, role, None)
     if errors:
         raise min(errors, key=lambda e: e.index or 0)
@@ -240,8 +249,7 @@ def score_frame(
     """Score a DataFrame, Table or RecordBatch (see the module docstring)."""
     from .batch import fallback_reason, score_columns, score_many
 
-    names = list(frame.columns) if kind == "pandas" else list(frame.schema.names)
-    role = roles(names, engine)
+    role = frame_roles(frame, kind, engine)
     reason = engine.batch_fallback if hasattr(engine, "batch_fallback") else fallback_reason(engine)
     if reason is not None:
         batch = score_many(engine, records(frame, kind, role), as_of, errors)

@@ -184,6 +184,9 @@ def test_wrong_types_are_refused_with_the_column_and_row(policy: riskscore.Polic
     with pytest.raises(CounterpartyError, match="unknown column 'incorporaton'") as info:
         policy.score_many(pd.DataFrame({"id": ["a"], "incorporaton": ["DE"]}), AS_OF, errors="collect")
     assert info.value.path == "incorporaton"
+    with pytest.raises(CounterpartyError, match="no 'id' column") as info:
+        policy.score_many(pd.DataFrame(portfolio(3)).set_index("id"), AS_OF, errors="collect")
+    assert info.value.path == "id"
 
 
 @pytest.mark.parametrize(
