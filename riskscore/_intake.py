@@ -36,18 +36,18 @@ ATTRIBUTE_PREFIX = "attributes."
 Obj = npt.NDArray[np.object_]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-Kind = Literal["pandas", "arrow-table", "arrow-batch"]
+Kind = Literal["pandas", "arrow_table", "arrow_batch"]
 
 
 def frame_kind(obj: object) -> Kind | None:
-    """``"pandas"``, ``"arrow-table"`` or ``"arrow-batch"`` for a frame ``score_many`` reads, else None."""
+    """``"pandas"``, ``"arrow_table"`` or ``"arrow_batch"`` for a frame ``score_many`` reads, else None."""
     top, name = module_of(obj), type(obj).__name__
     if top == "pandas" and name == "DataFrame":
         return "pandas"
     if top == "pyarrow" and name == "Table":
-        return "arrow-table"
+        return "arrow_table"
     if top == "pyarrow" and name == "RecordBatch":
-        return "arrow-batch"
+        return "arrow_batch"
     return None
 
 
@@ -164,7 +164,7 @@ def _chunks(frame: Any, kind: Kind) -> Iterator[tuple[int, Any]]:
             yield lo, frame.iloc[lo : lo + CHUNK]
         else:
             part = frame.slice(lo, CHUNK)
-            yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow-table" else part
+            yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow_table" else part
 
 
 def _take(chunk: Any, kind: Kind, at: I64) -> Any:
