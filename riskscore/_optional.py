@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = ["module_of", "need"]
 
+
 def need(module: str, extra: str | None = None) -> Any:
     """Import ``module`` or raise ``ImportError`` naming the extra that installs it."""
     try:
