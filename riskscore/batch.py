@@ -753,6 +753,8 @@ class BatchResult:
         self.ids: list[str | None] = [None] * n
         self.errors: list[CounterpartyError] = []
         self._error_of: dict[int, CounterpartyError] = {}
+        self.input_ids: list[Any] | None = None  # the ids as given (frames: refused rows keep theirs)
+        self.index: Any = None  # the input DataFrame's index, kept by to_pandas
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -839,6 +841,26 @@ class BatchResult:
                 out.setdefault(list_id, set()).add(code)
         return out
 
+    def to_pandas(self) -> Any:
+        """The batch as a ``pandas.DataFrame``: one row per input row, in input order.
+
+        Columns ``id``, ``ok``, ``score``, ``tier``, ``score_before_overrides``,
+        ``tier_before_overrides``, ``factor_<id>`` per factor, ``fired_rules``, ``overrides``,
+        ``warnings`` (lists), ``error`` and ``error_path`` (refused rows); ``attrs`` holds the
+        fingerprint, as-of date, policy id and version and the batch warnings. A DataFrame
+        input's index is kept. Needs the optional ``pandas`` extra; see docs/batch.md.
+        """
+        from ._export import batch_to_pandas
+
+        return batch_to_pandas(self, self.index)
+
+    def to_arrow(self) -> Any:
+        """The batch as a ``pyarrow.Table``, with the columns of :meth:`to_pandas` (nulls on
+        refused rows) and the metadata in the schema. Needs the optional ``pyarrow`` extra."""
+        from ._export import batch_to_arrow
+
+        return batch_to_arrow(self)
+
     def explain(self, i: int, *, markdown: bool = False) -> str:
         """The readable explanation of row ``i``, citing sources (see :meth:`riskscore.Result.explain`)."""
         return self[i].explain(markdown=markdown)
@@ -894,6 +916,13 @@ def score_many(
     """Score many counterparties; see :meth:`riskscore.Policy.score_many`."""
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+    if not isinstance(counterparties, (list, Columns)):
+        from ._intake import frame_kind, refuse_unsupported, score_frame
+
+        kind = frame_kind(counterparties)
+        if kind is not None:
+            return score_frame(engine, counterparties, kind, as_of, errors)
+        refuse_unsupported(counterparties)
     reason = engine.batch_fallback if hasattr(engine, "batch_fallback") else fallback_reason(engine)
     engine.batch_fallback = reason
     if isinstance(counterparties, Columns):
@@ -916,6 +945,21 @@ def score_many(
     if reason is not None:
         assert isinstance(source, Columns)
         return _per_row(engine, [source.counterparty(i) for i in range(n)], as_of, errors, reason)
+    return score_columns(engine, cols, bad, rows, source, as_of, errors)
+
+
+def score_columns(
+    engine: Engine,
+    cols: Columns,
+    bad: list[CounterpartyError],
+    rows: I64 | None,
+    source: Sequence[Any] | Columns,
+    as_of: date,
+    errors: Literal["raise", "collect"],
+) -> BatchResult:
+    """Score checked columns (``rows``: each column row's input index, None: the same) of a
+    vectorisable policy; ``bad`` are the refused input rows, ``source[i]`` is input row ``i``."""
+    n = len(source)
     batch = BatchResult(engine, as_of, n, source, rows, "vectorised", None)
     batch._cols = cols
     if rows is not None:

@@ -95,6 +95,8 @@ class _Registry(dict[Any, int]):
         try:
             code = self.normalize(raw)
         except (CountryError, ValueError):
+            if len(self) < 200_000:  # an unknown value is looked up (with its suggestions) once
+                self[raw] = _BAD
             return _BAD
         number = self.add(code)
         if len(self) < 200_000:
@@ -234,17 +236,18 @@ class Columns:
 
     @classmethod
     def from_pandas(cls, frame: Any) -> Columns:
-        """From a pandas DataFrame with one counterparty per row and the record's field names.
+        """From a pandas DataFrame, read as :meth:`riskscore.Policy.score_many` reads it (docs/batch.md):
+        nulls (NaN, None, pd.NA) as missing, lists of ``{"country", "share"}`` mappings for owners."""
+        from ._intake import columns_of
 
-        List columns hold Python lists (or ``None``); owners and trade partners hold lists of
-        ``{"country", "share"}`` mappings. Needs the optional ``pandas`` extra.
-        """
-        return cls.from_records(frame.to_dict(orient="records"))
+        return columns_of(frame)
 
     @classmethod
     def from_arrow(cls, table: Any) -> Columns:
-        """From a pyarrow Table with the record's field names (struct lists for owners and partners)."""
-        return cls.from_records(table.to_pylist())
+        """From a pyarrow Table or RecordBatch (lists of structs for owners and partners), read from its buffers."""
+        from ._intake import columns_of
+
+        return columns_of(table)
 
     def problems(self) -> list[tuple[int, str, str]]:
         """Rows that :meth:`riskscore.Policy.score` would refuse: ``(row, field path, message)``.
@@ -502,8 +505,8 @@ def _numbers(values: Iterable[Any], registry: _Registry, count: int) -> I32:
     return out
 
 
-def _items(recs: _Keys, key: str, with_names: bool) -> tuple[Ragged, list[str | None] | None]:
-    present, offsets, missing = _ragged_shape(recs.get(key))
+def _items(lists: list[Any], with_names: bool) -> tuple[Ragged, list[str | None] | None]:
+    present, offsets, missing = _ragged_shape(lists)
     flat = list(chain.from_iterable(present))
     _check_types(flat, {dict})
     keys = _Keys(flat)
@@ -528,8 +531,8 @@ def _items(recs: _Keys, key: str, with_names: bool) -> tuple[Ragged, list[str | 
     return Ragged(values, offsets, missing, share_array), names
 
 
-def _codes(recs: _Keys, key: str, registry: _Registry) -> Ragged:
-    present, offsets, missing = _ragged_shape(recs.get(key))
+def _codes(lists: list[Any], registry: _Registry) -> Ragged:
+    present, offsets, missing = _ragged_shape(lists)
     flat = list(chain.from_iterable(present))
     _check_types(flat, {str})
     values = _numbers(flat, registry, len(flat))
@@ -568,31 +571,41 @@ def _fast_attributes(raw: list[dict[str, Any]], keep: Collection[str] | None) ->
 def _fast_dicts(recs: list[dict[str, Any]], keep: Collection[str] | None = None) -> Columns:
     """Columns from plain dicts of the usual JSON types; raises _Slow on anything else."""
     keys = _Keys(recs)
-    ids = keys.need("id")
+    attributes = keys.get("attributes", {})
+    _check_types(attributes, {dict})
+    cols = fast_lists(keys.need, keys.get, _fast_attributes(attributes, keep))
+    keys.check_no_other_keys()
+    return cols
+
+
+def check_ids(ids: list[Any], names: list[Any]) -> None:
+    """Raise _Slow unless the ids and names are text the validator takes unchanged."""
     _check_types(ids, {str})
     if list(map(str.strip, ids)) != ids or min(map(len, ids)) < 1 or max(map(len, ids)) > 200:
         raise _Slow
-    names = keys.get("name")
     _check_types(names, {str, type(None)})
     if any(len(n) > 500 for n in names if n is not None):
         raise _Slow
-    inc_raw = keys.get("incorporation")
+
+
+def fast_lists(need: Any, get: Any, attribute_columns: dict[str, Obj]) -> Columns:
+    """Columns from one list of values per field: ``need(key)`` and ``get(key, default)`` return
+    them (``need`` raises _Slow when the field is absent); raises _Slow on anything unusual."""
+    ids = need("id")
+    check_ids(ids, get("name"))
+    inc_raw = get("incorporation")
     _check_types(inc_raw, {str, type(None)})
-    inc = np.fromiter(map(COUNTRIES.__getitem__, inc_raw), np.int32, len(recs))
+    inc = np.fromiter(map(COUNTRIES.__getitem__, inc_raw), np.int32, len(ids))
     if (inc == _BAD).any():
         raise _Slow
-    ops = _codes(keys, "operations", COUNTRIES)
-    owners, owner_names = _items(keys, "owners", True)
-    partners, _ = _items(keys, "trade_partners", False)
-    products = _codes(keys, "products", PRODUCTS)
-    pep = keys.get("pep", False)
-    hit = keys.get("sanctions_hit", False)
+    ops = _codes(get("operations"), COUNTRIES)
+    owners, owner_names = _items(get("owners"), True)
+    partners, _ = _items(get("trade_partners"), False)
+    products = _codes(get("products"), PRODUCTS)
+    pep = get("pep", False)
+    hit = get("sanctions_hit", False)
     _check_types(pep, {bool})
     _check_types(hit, {bool})
-    attributes = keys.get("attributes", {})
-    _check_types(attributes, {dict})
-    attribute_columns = _fast_attributes(attributes, keep)
-    keys.check_no_other_keys()
     return Columns(
         ids,
         inc,

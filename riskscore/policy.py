@@ -612,8 +612,9 @@ class Policy:
     ) -> BatchResult:
         """Score many counterparties at numpy speed, with the same numbers as :meth:`score`.
 
-        ``counterparties`` is an iterable of :class:`Counterparty` or mappings, or a
-        :class:`~riskscore.Columns` (see docs/batch.md). Returns a :class:`~riskscore.BatchResult`
+        ``counterparties`` is an iterable of :class:`Counterparty` or mappings, a
+        :class:`~riskscore.Columns`, or a pandas ``DataFrame`` / pyarrow ``Table`` or ``RecordBatch``
+        with one counterparty per row, nulls read as missing (see docs/batch.md). Returns a :class:`~riskscore.BatchResult`
         of arrays in input order; ``batch[i]`` is the :class:`Result` of row ``i``. Bad rows
         raise one :class:`~riskscore.batch.BatchError` listing each (index and field path),
         or with ``errors="collect"`` are left out and listed in ``batch.errors``.
