@@ -14,7 +14,7 @@ __all__ = ["num", "pct"]
 
 def num(x: float) -> str:
     """``x`` with at most two decimals, trailing zeros dropped (see the module docstring)."""
-    if x == int(x) and abs(x) < 1e15:
+    if x % 1 == 0:  # the common case: whole points (nan and inf fall through)
         return str(int(x))
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text

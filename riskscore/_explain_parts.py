@@ -97,26 +97,29 @@ def _weight(item: FactItem) -> float:
 def deciding(facts: Sequence[str], items: Sequence[FactItem] | None, out: Layout) -> str:
     """The deciding facts in plain words: the items that fired (by name, else by position;
     shares as percentages), at most :data:`MAX_SHOWN` of them with the rest counted, then the
-    facts that are not about an item (a flag, a comparison, a missing field...)."""
+    facts that are not about an item (a flag, a comparison, a missing field...).
+
+    A rule that read country risk (its items carry ``points``) lists only what decided, so its
+    other facts (the lower-risk alternatives, a cut list's count) are left to verbose."""
     items = list(items or ())
+    risk_rule = any(it.points is not None for it in items)
     told = {it.fact for it in items if it.fact is not None}
     hidden: Counter[str] = Counter()  # items not named, per field
     plain = []
     for i, fact in enumerate(facts):
-        if i in told:
+        if i in told or risk_rule:
             continue
         before = [it for it in items if it.fact is not None and it.fact < i]
         if before and _MORE_RE.fullmatch(fact):  # the engine cut this field's facts
             hidden[max(before, key=lambda it: it.fact or 0).field] += int(fact.split()[2])
         else:
             plain.append(fact)
-    fired = [it for it in items if it.decides]
-    shared = Counter(it.fact for it in fired if it.fact is not None)
+    shared = Counter(it.fact for it in items if it.fact is not None)
     # several items behind one fact (owners added up per country): that fact says it best
     parts = [facts[n] for n in sorted(n for n, k in shared.items() if k > 1)]
     seen: set[tuple[str, int | None, tuple[str, ...]]] = set()
     named: list[FactItem] = []
-    for it in fired:
+    for it in items:
         key = (it.field, it.index, it.lists)  # one product matching two entries is one item
         if (it.fact is None or shared[it.fact] == 1) and key not in seen:
             seen.add(key)
@@ -125,6 +128,9 @@ def deciding(facts: Sequence[str], items: Sequence[FactItem] | None, out: Layout
         named.sort(key=lambda it: -_weight(it))  # exposure: the largest contributions first
     for it in named[MAX_SHOWN:]:
         hidden[it.field] += 1
+    cut = [int(f.split()[2]) for f in facts if _MORE_RE.fullmatch(f)]
+    if risk_rule and cut and len(named) > 1:  # exposure past MAX_FACTS partners: one fact each
+        hidden[named[0].field] = len(facts) - 1 + cut[0] - min(len(named), MAX_SHOWN)
     groups: list[tuple[str, tuple[str, ...], list[str]]] = []
     for it in named[:MAX_SHOWN]:
         if groups and groups[-1][:2] == (it.field, it.lists):

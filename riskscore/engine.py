@@ -130,7 +130,6 @@ def _item(
     share: float | None = None,
     points: float | None = None,
     lists: tuple[str, ...] = (),
-    decides: bool = True,
 ) -> dict[str, Any]:
     """The values of a :class:`FactItem` (built by :func:`_items` once the facts are final)."""
     return {
@@ -142,7 +141,6 @@ def _item(
         "points": points,
         "lists": lists,
         "fact": fact if fact is not None and fact < MAX_FACTS else None,
-        "decides": decides,
     }
 
 
@@ -158,13 +156,17 @@ def _maker(cls: type[M]) -> Callable[[dict[str, Any]], M]:
     """
     new = cls.__new__
     fields = set(cls.model_fields)
+    slots = BaseModel.__dict__  # BaseModel's slot descriptors: faster than object.__setattr__
+    set_fields = slots["__pydantic_fields_set__"].__set__
+    set_extra = slots["__pydantic_extra__"].__set__
+    set_private = slots["__pydantic_private__"].__set__
 
     def make(values: dict[str, Any]) -> M:
         model = new(cls)
         _SET(model, "__dict__", values)
-        _SET(model, "__pydantic_fields_set__", fields)
-        _SET(model, "__pydantic_extra__", None)
-        _SET(model, "__pydantic_private__", None)
+        set_fields(model, fields)
+        set_extra(model, None)
+        set_private(model, None)
         return model
 
     return make
@@ -693,7 +695,7 @@ _COUNTRY_FIELDS = ("incorporation", "operations", "owners", "trade_partners")
 class _Context:
     """Per-call state: the counterparty, the date's snapshot and factor values so far."""
 
-    __slots__ = ("cp", "engine", "factors", "snap", "weighted")
+    __slots__ = ("cp", "engine", "factors", "fields", "snap", "weighted")
 
     def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty | Record) -> None:
         self.engine = engine
@@ -701,6 +703,17 @@ class _Context:
         self.cp = cp
         self.factors: dict[str, float] = {}
         self.weighted = 0.0
+        self.fields: dict[str, list[tuple[str, float | None]]] = {}  # country_in's items per field
+
+    def _field_items(self, field: str) -> list[tuple[str, float | None]]:
+        """The (country, share) items of ``field`` (operations without repeats), built once per call."""
+        items = self.fields.get(field)
+        if items is None:
+            items = self._countries(field)
+            if field == "operations":
+                items = list(dict.fromkeys(items))  # a repeated country matches no more
+            self.fields[field] = items
+        return items
 
     # -- helpers
     def _risk(self, code: str) -> CountryRisk:
@@ -775,20 +788,10 @@ class _Context:
             )
             values = {"country": best.code, "country_name": best.name, "points": best.points, "lists": best.describe()}
             reason = self.engine.templates[rule.id].render(values)
-            field = rule.field
-            items = [
-                _item(
-                    field,
-                    None if isinstance(raw, str) else raw.index(r.code),
-                    r.code,
-                    i,
-                    points=r.points,
-                    lists=tuple(m.list.id for _, m in r.hits),
-                    decides=r is best,
-                )
-                for i, r in enumerate(risks)
-                if i < MAX_FACTS or r is best
-            ]
+            at = risks.index(best)
+            index = None if isinstance(raw, str) else raw.index(best.code)
+            lists = tuple([m.list.id for _, m in best.hits])
+            items = [_item(rule.field, index, best.code, at, points=best.points, lists=lists)]
             got = (best.points, reason, facts, _dedupe(best.refs()[0]), _items(items))
             if len(memo) < _CACHE_LIMIT:
                 memo[key] = got
@@ -809,8 +812,9 @@ class _Context:
         best_risk: CountryRisk | None = None
         best_idx: list[int] = []
         facts = []
+        best_group = 0
         saturation = rule.saturation
-        for code, idx in groups.items():
+        for g, (code, idx) in enumerate(groups.items()):
             risk = self._risk(code)
             total = 0.0
             for i in idx:
@@ -827,15 +831,13 @@ class _Context:
                     f"added up to {pct(_r(total))}, risk {risk.points_text} -> {_fmt(pts)} points"
                 )
             if pts > best_pts:
-                best_pts, best_total, best_risk, best_idx = pts, total, risk, idx
+                best_pts, best_total, best_risk, best_idx, best_group = pts, total, risk, idx, g
         assert best_risk is not None
-        items = []  # as many as the facts name: MAX_NAMED owners of each of the first MAX_FACTS countries
-        for g, (code, idx) in enumerate(groups.items()):
-            if g < MAX_FACTS or code == best_risk.code:
-                pts, best = self._risk(code).points, code == best_risk.code
-                for i in idx[:MAX_NAMED]:
-                    o = owners[i]
-                    items.append(_item("owners", i, code, g, name=o.name, share=o.share, points=pts, decides=best))
+        pts, code = best_risk.points, best_risk.code
+        items = [  # the owners the deciding fact names
+            _item("owners", i, code, best_group, name=owners[i].name, share=owners[i].share, points=pts)
+            for i in best_idx[:MAX_NAMED]
+        ]
         values = {
             "country": best_risk.code,
             "country_name": best_risk.name,
@@ -859,16 +861,29 @@ class _Context:
         fired: list[dict[str, Any]] = []
         keyed: list[tuple[RefKey, SourceRef]] = []
         field = rule.field
+        owners = field == "owners"
+        label = "owner" if owners else "trade partner"
         for i, item in enumerate(items):
-            risk = self._risk(item.country)
-            total += item.share * risk.points
-            name = getattr(item, "name", None)
-            facts.append(
-                f"{_who(field, i, name)}: {risk.name} ({item.country}) {pct(item.share)} x risk {risk.points_text}"
-            )
-            if item.share * risk.points > 0:
+            code, share = item.country, item.share
+            risk = self._risk(code)
+            part = share * risk.points
+            total += part
+            name = item.name if owners else None  # type: ignore[union-attr]
+            who = f"{label} '{name}'" if name else f"{label} #{i + 1}"
+            facts.append(f"{who}: {risk.name} ({code}) {pct(share)} x risk {risk.points_text}")
+            if part > 0:
+                fact = i if i < MAX_FACTS else None
                 fired.append(
-                    _item(field, i, item.country, i, name=name, share=item.share, points=risk.points),
+                    {
+                        "field": field,
+                        "index": i,
+                        "code": code,
+                        "name": name,
+                        "share": share,
+                        "points": risk.points,
+                        "lists": (),
+                        "fact": fact,
+                    }
                 )
             keyed.extend(risk.refs()[1])
         points = min(100.0, _r(total))
@@ -909,9 +924,9 @@ class _Context:
         found = False
         snap = self.snap
         for field in _COUNTRY_FIELDS if spec.field == "any" else (spec.field,):
-            items = self._countries(field)
-            if field == "operations":
-                items = list(dict.fromkeys(items))  # a repeated country matches no more
+            items = self._field_items(field)
+            if not items:
+                continue
             facts: list[str] = []
             fired: list[dict[str, Any]] = []
             memberships: list[Membership] = []
@@ -929,7 +944,16 @@ class _Context:
                     where, share_text, index = _who(field, i, name), f", {pct(share)},", i
                 on = "; ".join(f"{lst.title}{_category(m)} {_since(m.period.listed)}" for lst, m in matched if m.period)
                 fired.append(
-                    _item(field, index, code, len(facts), name=name, share=share, lists=tuple(x.id for x, _ in matched))
+                    {
+                        "field": field,
+                        "index": index,
+                        "code": code,
+                        "name": name,
+                        "share": share,
+                        "points": None,
+                        "lists": tuple([x.id for x, _ in matched]),
+                        "fact": len(facts),
+                    }
                 )
                 facts.append(f"{where}: {snap.country(code).name} ({code}){share_text} is on {on}")
                 memberships.extend(m for _, m in matched)

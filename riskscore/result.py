@@ -78,9 +78,11 @@ class SourceRef(_Model):
 class FactItem(_Model):
     """One item of the counterparty behind a fact: which field and which entry of it fired.
 
-    ``facts[fact]`` (of the contribution or override holding it) is the fact it describes;
-    ``decides`` is false for an item that was looked at but did not set the points (a
-    lower-risk country of a country-risk rule, a partner of zero risk).
+    Only the items that decided are listed: the highest-risk country of a country-risk rule,
+    the owners of the deciding country of an ownership rule, the partners with a positive
+    exposure (the largest :data:`~riskscore.engine.MAX_FACTS`), the items a ``country_in`` or
+    ``product_in`` condition matched. ``facts[fact]`` (of the contribution or override holding
+    it) is the fact that describes it (``None`` past the facts cut at ``MAX_FACTS``).
     """
 
     field: str = Field(description="incorporation, operations, owners, trade_partners or products.")
@@ -93,7 +95,6 @@ class FactItem(_Model):
     points: float | None = Field(default=None, description="The item's country risk points, when the rule read them.")
     lists: tuple[str, ...] = Field(default=(), description="Ids of the lists the item is on that the rule matched.")
     fact: int | None = Field(default=None, description="Index of the fact (in `facts`) that describes the item.")
-    decides: bool = Field(default=True, description="Whether the item set the points (or made the condition true).")
 
 
 class Contribution(_Model):
