@@ -93,8 +93,7 @@ def _normal(result: Result, out: Layout) -> None:
         marks = notes.marks(o.sources)
         out.item(f"{override_line(o, out)}{': ' + why if why else ''}{' ' + marks if marks else ''}")
     if unchanged:
-        names = ", ".join(f"{out.code(o.override_id)} ({o.action})" for o in unchanged)
-        out.item(f"also fired, changing neither score nor tier (see verbose): {names}")
+        out.item(f"({len(unchanged)} more fired without changing the score or tier; verbose lists them)")
     _warnings(result, out)
     if notes.refs:
         out.section("Sources")
