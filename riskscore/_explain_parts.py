@@ -63,22 +63,24 @@ def header(out: Layout, result: Result) -> None:
 
 
 def arithmetic(c: Contribution) -> tuple[str, str]:
-    """``'12 = 0.3 x 40'`` and a note when the points counted are not the rule's points."""
+    """``'12 = 30 % x 40'`` (the weight is a share of the score) and a note when the points counted
+    are not the rule's points."""
     used = c.weighted / c.weight if c.weight else 0.0
     shown, note = c.points, ""
     if c.weighted <= 0:
         note = " (superseded within its factor)"
     elif abs(used - c.points) > 1e-9:
         shown, note = used, f" (capped: {num(used)} of its {num(c.points)} points counted)"
-    return f"{num(c.weighted)} = {num(c.weight)} x {num(shown)}", note
+    return f"{num(c.weighted)} = {pct(c.weight)} x {num(shown)}", note
 
 
 def _who(item: FactItem) -> str:
     code = item.code
+    baseline = " (on no applied list)" if item.points is not None and not item.lists else ""
     if item.field == "incorporation":
-        return f"incorporated in {country_name(code)} ({code})"
+        return f"incorporated in {country_name(code)} ({code}){baseline}"
     if item.field == "operations":
-        return f"operates in {country_name(code)} ({code})"
+        return f"operates in {country_name(code)} ({code}){baseline}"
     if item.field in ("owners", "trade_partners"):
         kind = "owner" if item.field == "owners" else "trade partner"
         label = f"{kind} '{item.name}'" if item.name else f"{kind} #{(item.index or 0) + 1}"
