@@ -1,8 +1,8 @@
 """The ``riskscore`` command: a thin layer over the library.
 
     riskscore score FILE [--policy P] [--as-of D] [--format text|json|jsonl|csv] [--chunk-size N]
-    riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--markdown]
     riskscore report FILE [--id ID] [--policy P] [--as-of D] [-o OUT.html] [--max-details N] [--max-rows N]
+    riskscore explain FILE [--id ID] [--policy P] [--as-of D] [--verbose|--brief] [--markdown]
     riskscore validate [PATH] [--no-lint] [--strict] [--as-of D] [--max-factor-weight W]
     riskscore schema [policy|list|tests|amendment]
     riskscore test [PATH ...] [--policy P] [--coverage] [--fail-under N] [--format text|json|junit]
@@ -35,6 +35,7 @@ from ._records import Record, Refusal, display_name, read_records
 from ._reporting import Run, err, shown
 from ._version import __version__
 from .errors import CounterpartyError, FieldIssue, RiskscoreError
+from .explain import Detail
 from .policy import Policy, load_policy, parse_as_of
 
 __all__ = ["main"]
@@ -186,6 +187,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     policy = _policy(args)
     as_of = parse_as_of(args.as_of)
     run, explained = Run(args.file), 0
+    detail: Detail = "verbose" if args.verbose else "brief" if args.brief else "normal"
+    batch_md = args.markdown and args.id is None  # a document of many: '#' title, '##' per counterparty
+    if batch_md:
+        sys.stdout.write(f"# Explanations: policy {policy.id} {policy.version}, as of {as_of}\n\n")
     for item in read_records(args.file):
         if isinstance(item, Record):
             if args.id is not None and isinstance(item.data, dict) and str(item.data.get("id")) != args.id:
@@ -198,10 +203,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             run.refuse(item)
             continue
         run.scored(result.counterparty_id, item.line)
-        if explained:
-            sys.stdout.write("\n" + "-" * 72 + "\n\n")
+        if explained and detail != "brief":
+            sys.stdout.write("\n" if args.markdown else "\n" + "-" * 72 + "\n\n")
         safe = result.model_copy(update={"counterparty_id": shown(result.counterparty_id)})
-        sys.stdout.write("\n".join(map(shown, safe.explain(markdown=args.markdown).split("\n"))) + "\n")
+        text = safe.explain(detail=detail, markdown=args.markdown, heading_level=2 if batch_md else 1)
+        sys.stdout.write("\n".join(map(shown, text.split("\n"))) + "\n")
         explained += 1
     code = run.finish()
     if args.id is not None and not explained and not run.refused:
@@ -348,7 +354,16 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="explain the scores of counterparties, citing sources")
     common(e)
     e.add_argument("--id", default=None, help="only the counterparty with this id")
-    e.add_argument("--markdown", action="store_true")
+    e.add_argument(
+        "--markdown",
+        action="store_true",
+        help="Markdown: '#' per counterparty (with --id), else '##' under a '#' title",
+    )
+    level = e.add_mutually_exclusive_group()
+    level.add_argument(
+        "--verbose", action="store_true", help="every fact, every fired override (no-ops too), every source occurrence"
+    )
+    level.add_argument("--brief", action="store_true", help="one line per counterparty: id: TIER score (top reasons)")
     e.set_defaults(func=_cmd_explain)
     rp = sub.add_parser("report", help="write a self-contained HTML audit report (one counterparty or a batch)")
     common(rp)

@@ -50,6 +50,8 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StrictInt, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
+from ._display import num
+
 __all__ = [
     "MAX_CONDITION_DEPTH",
     "MAX_CONDITION_NODES",
@@ -362,15 +364,22 @@ for _m in (All, Any_, Not):
 class Matched:
     """What made a condition true: readable facts plus the list memberships behind them."""
 
-    __slots__ = ("facts", "memberships")
+    __slots__ = ("facts", "items", "memberships")
 
     def __init__(self) -> None:
         self.facts: list[str] = []
         self.memberships: list[Any] = []
+        # the counterparty items behind facts: FactItem values, "fact" indexing self.facts
+        self.items: list[dict[str, Any]] = []
 
     def extend(self, other: Matched) -> None:
-        """Take over another collector's facts and memberships."""
+        """Take over another collector's facts, items and memberships."""
+        base = len(self.facts)
+        for item in other.items:
+            if item["fact"] is not None:
+                item["fact"] += base
         self.facts.extend(other.facts)
+        self.items.extend(other.items)
         self.memberships.extend(other.memberships)
 
 
@@ -542,8 +551,12 @@ class _Compare(Node):
         a, b = _value(self.left, ctx), _value(self.right, ctx)
         ok = compare(self.name, a, b)
         if ok:
-            shown = round(a, PRECISION) if _is_number(a) and _is_number(b) else a
-            out.facts.append(f"{_describe(self.left)} = {shown!r} {_SYMBOL[self.name]} {_describe(self.right)}")
+            shown = repr(a)
+            if _is_number(a) and _is_number(b):
+                shown = num(round(a, PRECISION))  # the display rule, unless it hides a strict comparison
+                if self.name in ("gt", "lt", "ne") and float(shown) == b:
+                    shown = f"{round(a, PRECISION):.9g}"
+            out.facts.append(f"{_describe(self.left)} = {shown} {_SYMBOL[self.name]} {_describe(self.right)}")
         return ok
 
 

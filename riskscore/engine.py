@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from ._data_versions import data_versions
 from ._digest import CANONICAL_VERSION, input_digest
+from ._display import num, pct
 from ._version import __version__
 from .attributes import attribute_gaps, counterparty_issues
 from .columns import Record, _Item
@@ -43,6 +44,7 @@ from .policy_model import (
 from .result import (
     AppliedOverride,
     Contribution,
+    FactItem,
     Result,
     ResultWarning,
     SourceRef,
@@ -107,8 +109,40 @@ def _named(labels: list[str]) -> str:
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.9f}"
+        return num(value)  # the display rule of riskscore._display
     return str(value)
+
+
+_SINGULAR = {"owners": "owner", "trade_partners": "trade partner"}
+
+
+def _who(field: str, i: int, name: str | None = None) -> str:
+    """``owner 'Volga Holding'``, ``owner #1`` or ``trade partner #2``: by name, else by position."""
+    return f"{_SINGULAR[field]} '{name}'" if name else f"{_SINGULAR[field]} #{i + 1}"
+
+
+def _item(
+    field: str,
+    index: int | None,
+    code: str,
+    fact: int | None,
+    *,
+    name: str | None = None,
+    share: float | None = None,
+    points: float | None = None,
+    lists: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The values of a :class:`FactItem` (built by :func:`_items` once the facts are final)."""
+    return {
+        "field": field,
+        "index": index,
+        "code": code,
+        "name": name,
+        "share": share,
+        "points": points,
+        "lists": lists,
+        "fact": fact if fact is not None and fact < MAX_FACTS else None,
+    }
 
 
 _SET = object.__setattr__
@@ -123,25 +157,38 @@ def _maker(cls: type[M]) -> Callable[[dict[str, Any]], M]:
     """
     new = cls.__new__
     fields = set(cls.model_fields)
+    slots = BaseModel.__dict__  # BaseModel's slot descriptors: faster than object.__setattr__
+    set_fields = slots["__pydantic_fields_set__"].__set__
+    set_extra = slots["__pydantic_extra__"].__set__
+    set_private = slots["__pydantic_private__"].__set__
 
     def make(values: dict[str, Any]) -> M:
         model = new(cls)
         _SET(model, "__dict__", values)
-        _SET(model, "__pydantic_fields_set__", fields)
-        _SET(model, "__pydantic_extra__", None)
-        _SET(model, "__pydantic_private__", None)
+        set_fields(model, fields)
+        set_extra(model, None)
+        set_private(model, None)
         return model
 
     return make
 
 
 _source_ref = _maker(SourceRef)
+_fact_item = _maker(FactItem)
+
+
+def _items(values: list[dict[str, Any]]) -> list[FactItem] | None:
+    return [_fact_item(v) for v in values] if values else None
+
+
 _new_contribution = _maker(Contribution)
 _applied_override = _maker(AppliedOverride)
 _result = _maker(Result)
 
 
 RefKey = tuple[str, str, str]
+_Fired = tuple[float, str, list[str], list[SourceRef], list[FactItem] | None]
+"""A fired rule's points, reason, facts, sources and items."""
 
 
 class CountryRisk:
@@ -482,28 +529,24 @@ class Engine:
         ctx = _Context(self, snap, cp)
         contributions: list[Contribution] = []
         for factor in self.model.factors:
-            fired: list[tuple[float, Rule, str, list[str], list[SourceRef]]] = []
+            fired: list[tuple[Rule, _Fired]] = []
             for rule in factor.rules:
                 got = ctx.evaluate(rule)
                 if got is not None:
-                    fired.append((got[0], rule, got[1], got[2], got[3]))
+                    fired.append((rule, got))
             weight = factor.weight
             if factor.combine == "max":
-                value = max((f[0] for f in fired), default=0.0)
-                winner = next((i for i, f in enumerate(fired) if f[0] == value), -1)
-                for i, (pts, rule, reason, facts, sources) in enumerate(fired):
-                    counted = pts if i == winner else 0.0
-                    contributions.append(
-                        _contribution(rule.id, factor.id, weight, pts, counted, reason, facts, sources)
-                    )
+                value = max((f[1][0] for f in fired), default=0.0)
+                winner = next((i for i, f in enumerate(fired) if f[1][0] == value), -1)
+                for i, (rule, got) in enumerate(fired):
+                    counted = got[0] if i == winner else 0.0
+                    contributions.append(_contribution(rule.id, factor.id, weight, counted, got))
             else:
                 total = 0.0
-                for pts, rule, reason, facts, sources in fired:
-                    counted = _r(min(pts, 100.0 - total))
+                for rule, got in fired:
+                    counted = _r(min(got[0], 100.0 - total))
                     total = _r(total + counted)
-                    contributions.append(
-                        _contribution(rule.id, factor.id, weight, pts, counted, reason, facts, sources)
-                    )
+                    contributions.append(_contribution(rule.id, factor.id, weight, counted, got))
                 value = total
             ctx.factors[factor.id] = _r(value)
         weighted = min(100.0, _r(math.fsum([c.weighted for c in contributions])))
@@ -544,6 +587,7 @@ class Engine:
                         "tier_after": new_tier,
                         "facts": out.facts,
                         "sources": sources,
+                        "items": _items(out.items),
                     },
                 )
             )
@@ -632,26 +676,18 @@ def _citation(title: str, url: str | None) -> dict[str, Any]:
     }
 
 
-def _contribution(
-    rule_id: str,
-    factor: str,
-    weight: float,
-    points: float,
-    counted: float,
-    reason: str,
-    facts: list[str],
-    sources: list[SourceRef],
-) -> Contribution:
+def _contribution(rule_id: str, factor: str, weight: float, counted: float, got: _Fired) -> Contribution:
     return _new_contribution(
         {
             "rule_id": rule_id,
             "factor": factor,
-            "points": points,
+            "points": got[0],
             "weight": weight,
             "weighted": weight * counted,
-            "reason": reason,
-            "facts": facts,
-            "sources": sources,
+            "reason": got[1],
+            "facts": got[2],
+            "sources": got[3],
+            "items": got[4],
         },
     )
 
@@ -662,7 +698,7 @@ _COUNTRY_FIELDS = ("incorporation", "operations", "owners", "trade_partners")
 class _Context:
     """Per-call state: the counterparty, the date's snapshot and factor values so far."""
 
-    __slots__ = ("cp", "engine", "factors", "snap", "weighted")
+    __slots__ = ("cp", "engine", "factors", "fields", "snap", "weighted")
 
     def __init__(self, engine: Engine, snap: _Snapshot, cp: Counterparty | Record) -> None:
         self.engine = engine
@@ -670,6 +706,17 @@ class _Context:
         self.cp = cp
         self.factors: dict[str, float] = {}
         self.weighted = 0.0
+        self.fields: dict[str, list[tuple[str, float | None]]] = {}  # country_in's items per field
+
+    def _field_items(self, field: str) -> list[tuple[str, float | None]]:
+        """The (country, share) items of ``field`` (operations without repeats), built once per call."""
+        items = self.fields.get(field)
+        if items is None:
+            items = self._countries(field)
+            if field == "operations":
+                items = list(dict.fromkeys(items))  # a repeated country matches no more
+            self.fields[field] = items
+        return items
 
     # -- helpers
     def _risk(self, code: str) -> CountryRisk:
@@ -690,18 +737,16 @@ class _Context:
             out.extend(self._countries(field))
         return out
 
-    def _missing_field(
-        self, rule: Rule, field: str, empty: bool = False
-    ) -> tuple[float, str, list[str], list[SourceRef]]:
+    def _missing_field(self, rule: Rule, field: str, empty: bool = False) -> _Fired:
         missing = getattr(rule, "missing_points", None)
         if missing is None:
             what = "an empty list is not accepted" if empty else "it sets no missing_points"
             raise CounterpartyError([FieldIssue(field, f"required by rule '{rule.id}' of the policy ({what})")])
         fact = f"{field} given as an empty list" if empty else f"{field} not provided"
-        return missing, f"{fact}: scored as missing data ({_fmt(missing)} points)", [fact], []
+        return missing, f"{fact}: scored as missing data ({_fmt(missing)} points)", [fact], [], None
 
     # -- rules
-    def evaluate(self, rule: Rule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+    def evaluate(self, rule: Rule) -> _Fired | None:
         """Points, reason, facts and sources of a rule, or None if it did not fire."""
         if isinstance(rule, CountryRiskRule):
             return self._country_rule(rule)
@@ -718,14 +763,15 @@ class _Context:
             missing = max((pts for _, pts in absent), default=0.0)
             if absent and (not hit or missing > rule.points):
                 facts = [f"attributes.{name} not provided" for name, _ in absent]
-                return missing, f"{'; '.join(facts)}: scored as missing data ({_fmt(missing)} points)", facts, []
+                why = f"{'; '.join(facts)}: scored as missing data ({_fmt(missing)} points)"
+                return missing, why, facts, [], None
         if not hit:
             return None
         reason = self.engine.templates[rule.id].render({"points": rule.points, "facts": "; ".join(out.facts)})
         sources = self.snap.refs(out.memberships) + self.engine.citations[rule.id]
-        return rule.points, reason, out.facts, sources
+        return rule.points, reason, out.facts, sources, _items(out.items)
 
-    def _country_rule(self, rule: CountryRiskRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+    def _country_rule(self, rule: CountryRiskRule) -> _Fired | None:
         raw = getattr(self.cp, rule.field)
         if raw is None:
             return self._missing_field(rule, rule.field)
@@ -733,7 +779,7 @@ class _Context:
         if not codes:
             if rule.empty_points == 0:
                 return None
-            return rule.empty_points, f"no {rule.field} given ({_fmt(rule.empty_points)} points)", [], []
+            return rule.empty_points, f"no {rule.field} given ({_fmt(rule.empty_points)} points)", [], [], None
         risks = [self._risk(c) for c in codes]
         key = (rule.id, codes)
         memo = self.snap.memo
@@ -745,18 +791,22 @@ class _Context:
             )
             values = {"country": best.code, "country_name": best.name, "points": best.points, "lists": best.describe()}
             reason = self.engine.templates[rule.id].render(values)
-            got = (best.points, reason, facts, _dedupe(best.refs()[0]))
+            at = risks.index(best)
+            index = None if isinstance(raw, str) else raw.index(best.code)
+            lists = tuple([m.list.id for _, m in best.hits])
+            items = [_item(rule.field, index, best.code, at, points=best.points, lists=lists)]
+            got = (best.points, reason, facts, _dedupe(best.refs()[0]), _items(items))
             if len(memo) < _CACHE_LIMIT:
                 memo[key] = got
-        return got[0], got[1], list(got[2]), list(got[3])
+        return got[0], got[1], list(got[2]), list(got[3]), None if got[4] is None else list(got[4])
 
-    def _ownership_rule(self, rule: OwnershipRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+    def _ownership_rule(self, rule: OwnershipRule) -> _Fired | None:
         owners: Sequence[Owner | _Item] | None = self.cp.owners
         if owners is None or (not owners and rule.empty_points is None):
             return self._missing_field(rule, "owners", empty=owners is not None)
         if not owners:
             assert rule.empty_points is not None
-            return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], []
+            return rule.empty_points, f"no owners given ({_fmt(rule.empty_points)} points)", [], [], None
         # shares are added up per country before saturation, as listed ownership is aggregated
         groups: dict[str, list[int]] = {}
         for i, owner in enumerate(owners):
@@ -765,8 +815,9 @@ class _Context:
         best_risk: CountryRisk | None = None
         best_idx: list[int] = []
         facts = []
+        best_group = 0
         saturation = rule.saturation
-        for code, idx in groups.items():
+        for g, (code, idx) in enumerate(groups.items()):
             risk = self._risk(code)
             total = 0.0
             for i in idx:
@@ -774,30 +825,35 @@ class _Context:
             pts = _r(risk.points * min(1.0, total / saturation))
             if len(idx) == 1:
                 facts.append(
-                    f"owners[{idx[0]}]: {risk.name} ({code}) share {_fmt(total)}, "
+                    f"{_who('owners', idx[0], owners[idx[0]].name)}: {risk.name} ({code}) holds {pct(total)}, "
                     f"risk {risk.points_text} -> {_fmt(pts)} points"
                 )
             else:
                 facts.append(
-                    f"{_named([f'owners[{i}]' for i in idx])}: {risk.name} ({code}) shares added up to "
-                    f"{_fmt(_r(total))}, risk {risk.points_text} -> {_fmt(pts)} points"
+                    f"{_named([_who('owners', i, owners[i].name) for i in idx])}: {risk.name} ({code}) shares "
+                    f"added up to {pct(_r(total))}, risk {risk.points_text} -> {_fmt(pts)} points"
                 )
             if pts > best_pts:
-                best_pts, best_total, best_risk, best_idx = pts, total, risk, idx
+                best_pts, best_total, best_risk, best_idx, best_group = pts, total, risk, idx, g
         assert best_risk is not None
+        pts, code = best_risk.points, best_risk.code
+        items = [  # the owners the deciding fact names
+            _item("owners", i, code, best_group, name=owners[i].name, share=owners[i].share, points=pts)
+            for i in best_idx[:MAX_NAMED]
+        ]
         values = {
             "country": best_risk.code,
             "country_name": best_risk.name,
-            "share": _r(best_total) if len(best_idx) > 1 else best_total,
+            "share": pct(_r(best_total) if len(best_idx) > 1 else best_total),
             "risk": best_risk.points,
             "points": best_pts,
             "lists": best_risk.describe(),
-            "owner": _named([owners[i].name or f"owners[{i}]" for i in best_idx]),
+            "owner": _named([f"'{owners[i].name}'" if owners[i].name else f"#{i + 1}" for i in best_idx]),
         }
         reason = self.engine.templates[rule.id].render(values)
-        return best_pts, reason, _capped(facts), _dedupe(best_risk.refs()[0])
+        return best_pts, reason, _capped(facts), _dedupe(best_risk.refs()[0]), _items(items)
 
-    def _exposure_rule(self, rule: ExposureRule) -> tuple[float, str, list[str], list[SourceRef]] | None:
+    def _exposure_rule(self, rule: ExposureRule) -> _Fired | None:
         items: Sequence[Owner | TradePartner | _Item] | None = (
             self.cp.trade_partners if rule.field == "trade_partners" else self.cp.owners
         )
@@ -805,20 +861,44 @@ class _Context:
             return self._missing_field(rule, rule.field)
         total = 0.0
         facts: list[str] = []
+        fired: list[dict[str, Any]] = []
         keyed: list[tuple[RefKey, SourceRef]] = []
         field = rule.field
+        owners = field == "owners"
+        label = "owner" if owners else "trade partner"
         for i, item in enumerate(items):
-            risk = self._risk(item.country)
-            total += item.share * risk.points
-            facts.append(
-                f"{field}[{i}]: {risk.name} ({item.country}) share {_fmt(item.share)} x risk {risk.points_text}"
-            )
+            code, share = item.country, item.share
+            risk = self._risk(code)
+            part = share * risk.points
+            total += part
+            name = item.name if owners else None  # type: ignore[union-attr]
+            who = f"{label} '{name}'" if name else f"{label} #{i + 1}"
+            facts.append(f"{who}: {risk.name} ({code}) {pct(share)} x risk {risk.points_text}")
+            if part > 0:
+                fact = i if i < MAX_FACTS else None
+                fired.append(
+                    {
+                        "field": field,
+                        "index": i,
+                        "code": code,
+                        "name": name,
+                        "share": share,
+                        "points": risk.points,
+                        "lists": (),
+                        "fact": fact,
+                    }
+                )
             keyed.extend(risk.refs()[1])
         points = min(100.0, _r(total))
         if points == 0:
             return None
+        if len(fired) > MAX_FACTS:  # the largest exposures, in input order
+            top = sorted(fired, key=lambda v: -v["share"] * v["points"])[MAX_FACTS - 1]
+            limit = top["share"] * top["points"]
+            fired = [v for v in fired if v["share"] * v["points"] >= limit][:MAX_FACTS]
         values = {"exposure": points, "points": points, "partners": len(items)}
-        return points, self.engine.templates[rule.id].render(values), _capped(facts), _dedupe(keyed)
+        reason = self.engine.templates[rule.id].render(values)
+        return points, reason, _capped(facts), _dedupe(keyed), _items(fired)
 
     # -- the condition Context protocol
     def flag(self, name: str) -> bool:
@@ -847,43 +927,62 @@ class _Context:
         found = False
         snap = self.snap
         for field in _COUNTRY_FIELDS if spec.field == "any" else (spec.field,):
-            items = self._countries(field)
-            if field == "operations":
-                items = list(dict.fromkeys(items))  # a repeated country matches no more
+            items = self._field_items(field)
+            if not items:
+                continue
             facts: list[str] = []
+            fired: list[dict[str, Any]] = []
             memberships: list[Membership] = []
-            hits, total = 0, 0.0
+            total = 0.0
             for i, (code, share) in enumerate(items):
                 matched = snap.matches(spec, code)
                 if not matched:
                     continue
-                hits += 1
-                where, share_text = field, ""
-                if share is not None:
+                where, share_text, index, name = field, "", None, None
+                if field == "operations":
+                    index = list(self.cp.operations or ()).index(code)
+                elif share is not None:
                     total += share  # the shares of all matching items count together
-                    where, share_text = f"{field}[{i}]", f" (share {_fmt(share)})"
-                for lst, m in matched:
-                    period = m.period
-                    assert period is not None
-                    cat = f" [{period.category}]" if period.category else ""
-                    facts.append(
-                        f"{where}: {snap.country(code).name} ({code}){share_text} is on {lst.title}{cat} "
-                        f"{_since(period.listed)}"
-                    )
-                    memberships.append(m)
-            if not hits:
+                    name = getattr(self.cp, field)[i].name if field == "owners" else None
+                    where, share_text, index = _who(field, i, name), f", {pct(share)},", i
+                on = "; ".join(f"{lst.title}{_category(m)} {_since(m.period.listed)}" for lst, m in matched if m.period)
+                fired.append(
+                    {
+                        "field": field,
+                        "index": index,
+                        "code": code,
+                        "name": name,
+                        "share": share,
+                        "points": None,
+                        "lists": tuple([x.id for x, _ in matched]),
+                        "fact": len(facts),
+                    }
+                )
+                facts.append(f"{where}: {snap.country(code).name} ({code}){share_text} is on {on}")
+                memberships.extend(m for _, m in matched)
+            if not fired:
                 continue
             if field in ("owners", "trade_partners") and spec.min_share > 0:
                 if round(total, PRECISION) < spec.min_share:
                     continue
-                if hits > 1:
+                if len(fired) > 1:
                     facts.insert(
                         0,
-                        f"{field} on {', '.join(spec.lists)}: {hits} with shares adding up to "
-                        f"{_fmt(_r(total))} >= {_fmt(spec.min_share)}",
+                        f"{field.replace('_', ' ')} on {', '.join(spec.lists)}: {len(fired)} with shares adding up "
+                        f"to {pct(_r(total))} >= {pct(spec.min_share)}",
                     )
+                    for item in fired:
+                        item["fact"] = (
+                            None if item["fact"] is None or item["fact"] + 1 >= MAX_FACTS else item["fact"] + 1
+                        )
             found = True
+            base = len(out.facts)
+            fired = fired[:MAX_FACTS]  # as many as the facts tell
+            for item in fired:
+                if item["fact"] is not None:
+                    item["fact"] += base
             out.facts.extend(_capped(facts))
+            out.items.extend(fired)
             out.memberships.extend(memberships)
         return found
 
@@ -892,14 +991,21 @@ class _Context:
         if lst is None:  # issued by an authority the policy does not apply
             return False
         facts: list[str] = []
-        for code in dict.fromkeys(self.cp.products or ()):  # a repeated product matches no more
+        base = len(out.facts)
+        products = list(self.cp.products or ())
+        for code in dict.fromkeys(products):  # a repeated product matches no more
             for entry, m in self.snap.product(lst, code):
-                period = m.period
-                assert period is not None
-                if spec.categories is not None and period.category not in spec.categories:
+                if spec.categories is not None and (m.period is None or m.period.category not in spec.categories):
                     continue
-                cat = f" [{period.category}]" if period.category else ""
-                facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{cat}")
+                if len(facts) < MAX_FACTS:  # as many as the facts tell
+                    item = _item("products", products.index(code), code, len(facts), lists=(lst.id,))
+                    item["fact"] += base
+                    out.items.append(item)
+                facts.append(f"product {code} matches {entry.code} ({entry.name or ''}) on {lst.title}{_category(m)}")
                 out.memberships.append(m)
         out.facts.extend(_capped(facts))
         return bool(facts)
+
+
+def _category(m: Membership) -> str:
+    return f" [{m.period.category}]" if m.period is not None and m.period.category else ""

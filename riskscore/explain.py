@@ -1,65 +1,136 @@
-"""Readable explanations of a :class:`~riskscore.Result`, citing the source of every point."""
+"""Readable explanations of a :class:`~riskscore.Result`, citing the source of every point.
+
+Three levels of detail (docs/explain.md):
+
+- ``normal`` (the default): a header, one line per contribution (weighted points, factor and
+  rule, the deciding facts in plain words, footnote marks), one line per override that changed
+  the score or tier, the warnings, and the sources as numbered footnotes, each document once.
+- ``verbose``: every fact, every fired override (those that changed nothing too) with its
+  rationale, and every source occurrence where it is used.
+- ``brief``: one line, ``id: TIER score (top reasons)``.
+
+Numbers follow the display rule of :mod:`riskscore._display` (at most two decimals).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from ._display import num
+from ._explain_parts import Footnotes, Layout, arithmetic, cite, deciding, header, override_line
 
 if TYPE_CHECKING:
-    from .result import Result, SourceRef
+    from .result import Result
 
-__all__ = ["explain"]
+__all__ = ["Detail", "explain"]
 
-
-def _cite(src: SourceRef) -> str:
-    parts = [src.title]
-    if src.list_id:
-        listed = f", listed {src.listed_text}" if src.listed_text else ""
-        cat = f" [{src.category}]" if src.category else ""
-        parts.append(f"({src.authority} list '{src.list_id}': {src.code}{cat}{listed})")
-    if src.url:
-        parts.append(f"<{src.url}>")
-    if src.confidence != "confirmed":
-        parts.append(f"[confidence: {src.confidence}]")
-    return " ".join(parts)
+Detail = Literal["brief", "normal", "verbose"]
+BRIEF_REASONS = 3
+"""Most contributions named in a brief explanation."""
 
 
-def explain(result: Result, *, markdown: bool = False) -> str:
-    """Render ``result`` as plain text (or Markdown): score, tier, each point and its source."""
-    h = "## " if markdown else ""
-    b = "- " if markdown else "  "
-    sub = "  - " if markdown else "      "
-    lines = [
-        f"{h}Counterparty {result.counterparty_id}: score {result.score:g} -> tier {result.tier.upper()}",
-        f"policy {result.policy_id} {result.policy_version} (fingerprint {result.fingerprint[:16]}), "
-        f"as of {result.as_of}, authorities applied: {', '.join(result.authorities)}",
-        "",
-        f"{h}Contributions (weighted score {result.score_before_overrides:g}, "
-        f"tier {result.tier_before_overrides} before overrides)",
-    ]
-    counted = [c for c in result.contributions if c.weighted > 0]
-    others = [c for c in result.contributions if c.weighted <= 0]
-    for c in counted + others:
-        used = c.weighted / c.weight if c.weight else 0.0
-        shown, note = c.points, ""
-        if c.weighted <= 0:
-            note = " (superseded within its factor)"
-        elif abs(used - c.points) > 1e-9:
-            shown, note = used, f" (capped: {used:g} of its {c.points:g} points counted)"
-        lines.append(f"{b}{c.weighted:g} = {c.weight:g} x {shown:g}  [{c.factor} / {c.rule_id}]{note}: {c.reason}")
-        lines += [f"{sub}fact: {fact}" for fact in c.facts]
-        lines += [f"{sub}source: {_cite(src)}" for src in c.sources]
-    if not result.contributions:
-        lines.append(f"{b}(no rule fired)")
-    if result.overrides:
-        lines += ["", f"{h}Overrides"]
-        for o in result.overrides:
-            lines.append(
-                f"{b}{o.override_id} ({o.action}): {o.score_before:g} [{o.tier_before}] -> "
-                f"{o.score_after:g} [{o.tier_after}]: {o.rationale}"
-            )
-            lines += [f"{sub}fact: {fact}" for fact in o.facts]
-            lines += [f"{sub}source: {_cite(src)}" for src in o.sources]
+def explain(
+    result: Result,
+    *,
+    detail: Detail = "normal",
+    markdown: bool = False,
+    heading_level: int = 1,
+) -> str:
+    """Render ``result`` as plain text (or Markdown, the counterparty's heading at
+    ``heading_level``, its sections one level below) at the given level of detail."""
+    if not isinstance(heading_level, int) or not 1 <= heading_level <= 5:
+        raise ValueError(f"heading_level must be an integer from 1 to 5, not {heading_level!r}")
+    if detail == "brief":
+        return brief(result, markdown=markdown)
+    out = Layout(markdown, heading_level)
+    if detail == "normal":
+        _normal(result, out)
+    elif detail == "verbose":
+        _verbose(result, out)
+    else:
+        raise ValueError(f"detail must be 'brief', 'normal' or 'verbose', not {detail!r}")
+    return out.text()
+
+
+def brief(result: Result, *, markdown: bool = False) -> str:
+    """One line: ``tr-exp-002: HIGH 50 (partner_exposure +14, incorporation_country +12, ...)``:
+    the overrides that changed the score or tier, then the largest contributions."""
+    reasons = [f"{o.action} {o.override_id}" for o in result.overrides if o.changed]
+    counted = sorted((c for c in result.contributions if c.weighted > 0), key=lambda c: -c.weighted)
+    reasons += [f"{c.rule_id} +{num(c.weighted)}" for c in counted[:BRIEF_REASONS]]
+    if len(counted) > BRIEF_REASONS:
+        reasons.append(f"{len(counted) - BRIEF_REASONS} more")
     if result.warnings:
-        lines += ["", f"{h}Warnings"]
-        lines += [f"{b}{w.code}: {w}" for w in result.warnings]
-    return "\n".join(lines)
+        reasons.append(f"{len(result.warnings)} warning(s)")
+    why = ", ".join(reasons) or "no rule fired"
+    line = f"{result.counterparty_id}: {result.tier.upper()} {num(result.score)} ({why})"
+    return f"- {line}" if markdown else line
+
+
+def _normal(result: Result, out: Layout) -> None:
+    header(out, result)
+    notes = Footnotes()
+    out.section(
+        f"Contributions (weighted score {num(result.score_before_overrides)}, "
+        f"tier {result.tier_before_overrides} before overrides)"
+    )
+    ordered = [c for c in result.contributions if c.weighted > 0] + [c for c in result.contributions if c.weighted <= 0]
+    sums = [arithmetic(c) for c in ordered]
+    width = 0 if out.markdown else max((len(s) for s, _ in sums), default=0)
+    for c, (calc, note) in zip(ordered, sums, strict=True):
+        why = deciding(c.facts, c.items, out) or c.reason
+        marks = notes.marks(c.sources)
+        rule = out.code(f"{c.factor}/{c.rule_id}")
+        out.item(f"{calc.ljust(width)}  {rule}{note}: {why}{' ' + marks if marks else ''}")
+    if not result.contributions:
+        out.item("(no rule fired)")
+    changed = [o for o in result.overrides if o.changed]
+    unchanged = [o for o in result.overrides if not o.changed]
+    if result.overrides:
+        out.section("Overrides")
+    for o in changed:
+        why = deciding(o.facts, o.items, out)
+        marks = notes.marks(o.sources)
+        out.item(f"{override_line(o, out)}{': ' + why if why else ''}{' ' + marks if marks else ''}")
+    if unchanged:
+        out.item(f"({len(unchanged)} more fired without changing the score or tier; verbose lists them)")
+    _warnings(result, out)
+    if notes.refs:
+        out.section("Sources")
+        for line in notes.lines():
+            out.item(line)
+
+
+def _verbose(result: Result, out: Layout) -> None:
+    header(out, result)
+    out.section(
+        f"Contributions (weighted score {num(result.score_before_overrides)}, "
+        f"tier {result.tier_before_overrides} before overrides)"
+    )
+    ordered = [c for c in result.contributions if c.weighted > 0] + [c for c in result.contributions if c.weighted <= 0]
+    for c in ordered:
+        calc, note = arithmetic(c)
+        out.item(f"{calc}  {out.code(f'{c.factor}/{c.rule_id}')}{note}: {c.reason}")
+        for fact in c.facts:
+            out.sub(f"fact: {fact}")
+        for src in c.sources:
+            out.sub(f"source: {cite(src)}")
+    if not result.contributions:
+        out.item("(no rule fired)")
+    if result.overrides:
+        out.section("Overrides")
+    for o in result.overrides:
+        same = "" if o.changed else " (changed nothing)"
+        out.item(f"{override_line(o, out)}{same}: {o.rationale}")
+        for fact in o.facts:
+            out.sub(f"fact: {fact}")
+        for src in o.sources:
+            out.sub(f"source: {cite(src)}")
+    _warnings(result, out)
+
+
+def _warnings(result: Result, out: Layout) -> None:
+    if result.warnings:
+        out.section("Warnings")
+        for w in result.warnings:
+            out.item(f"{w.code}: {w}")

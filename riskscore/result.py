@@ -12,6 +12,7 @@ __all__ = [
     "AppliedOverride",
     "Contribution",
     "DatePrecision",
+    "FactItem",
     "Result",
     "ResultWarning",
     "SourceRef",
@@ -74,6 +75,28 @@ class SourceRef(_Model):
         return format_date(self.listed_on, self.date_precision or "day")
 
 
+class FactItem(_Model):
+    """One item of the counterparty behind a fact: which field and which entry of it fired.
+
+    Only the items that decided are listed: the highest-risk country of a country-risk rule,
+    the owners of the deciding country of an ownership rule, the partners with a positive
+    exposure (the largest :data:`~riskscore.engine.MAX_FACTS`), the items a ``country_in`` or
+    ``product_in`` condition matched. ``facts[fact]`` (of the contribution or override holding
+    it) is the fact that describes it (``None`` past the facts cut at ``MAX_FACTS``).
+    """
+
+    field: str = Field(description="incorporation, operations, owners, trade_partners or products.")
+    index: int | None = Field(
+        default=None, description="Position in the field's list (0-based); none for incorporation."
+    )
+    code: str = Field(description="The country (or subdivision) code, or the HS code of a product.")
+    name: str | None = Field(default=None, description="The owner's name, when given.")
+    share: float | None = Field(default=None, description="The owner's or partner's share (a fraction of 1).")
+    points: float | None = Field(default=None, description="The item's country risk points, when the rule read them.")
+    lists: tuple[str, ...] = Field(default=(), description="Ids of the lists the item is on that the rule matched.")
+    fact: int | None = Field(default=None, description="Index of the fact (in `facts`) that describes the item.")
+
+
 class Contribution(_Model):
     """Points one rule added to the score: ``weighted = weight * points`` (rounded)."""
 
@@ -85,6 +108,9 @@ class Contribution(_Model):
     reason: str
     facts: list[str] = Field(default_factory=list, description="The facts that fired the rule.")
     sources: list[SourceRef] = Field(default_factory=list)
+    items: list[FactItem] | None = Field(
+        default=None, description="The counterparty items behind the facts (which field and entry fired)."
+    )
 
 
 class AppliedOverride(_Model):
@@ -99,6 +125,14 @@ class AppliedOverride(_Model):
     tier_after: str
     facts: list[str] = Field(default_factory=list)
     sources: list[SourceRef] = Field(default_factory=list)
+    items: list[FactItem] | None = Field(
+        default=None, description="The counterparty items behind the facts (which field and entry fired)."
+    )
+
+    @property
+    def changed(self) -> bool:
+        """Whether the override changed the score or the tier (a floor below the score did not)."""
+        return self.score_after != self.score_before or self.tier_after != self.tier_before
 
 
 class ResultWarning(_Model):
@@ -224,8 +258,21 @@ class Result(_Model):
     )
     input_canonical_version: int = Field(description="Version of the canonical form `input_digest` was taken of.")
 
-    def explain(self, *, markdown: bool = False) -> str:
-        """A readable account of the score, citing the source behind every point."""
+    def explain(
+        self,
+        *,
+        detail: Literal["brief", "normal", "verbose"] = "normal",
+        markdown: bool = False,
+        heading_level: int = 1,
+    ) -> str:
+        """A readable account of the score, citing the source behind every point.
+
+        ``detail="normal"``: one line per contribution and per override that changed the
+        score or tier, sources as numbered footnotes; ``"verbose"``: every fact, every fired
+        override (no-ops included) and every source occurrence; ``"brief"``: one line. With
+        ``markdown=True`` the counterparty's heading is at ``heading_level`` (1: ``#``).
+        See docs/explain.md.
+        """
         from .explain import explain
 
-        return explain(self, markdown=markdown)
+        return explain(self, detail=detail, markdown=markdown, heading_level=heading_level)

@@ -148,10 +148,10 @@ def test_five_iranian_owners_of_20_percent_are_prohibited_like_one_of_100(policy
     assert "embargoed_owner_prohibit" in overrides(split)
     assert split.factors["ownership"] == whole.factors["ownership"] == 100
     (own,) = [c for c in split.contributions if c.rule_id == "owner_country"]
-    assert own.facts[0].startswith("owners[0], owners[1], owners[2], owners[3], owners[4]: Iran")
+    assert own.facts[0].startswith("owner #1, owner #2, owner #3, owner #4, owner #5: Iran")
     override_facts = facts(split, "embargoed_owner_prohibit")
-    assert any("5 with shares adding up to 1 >= 0.25" in f for f in override_facts)
-    assert all(any(f.startswith(f"owners[{i}]: ") for f in override_facts) for i in range(5))
+    assert any("5 with shares adding up to 100 % >= 25 %" in f for f in override_facts)
+    assert all(any(f.startswith(f"owner #{i + 1}: ") for f in override_facts) for i in range(5))
 
 
 def test_crimea_sevastopol_and_donetsk_owners_add_up_past_the_25_percent_prohibit(policy: Policy) -> None:
@@ -164,8 +164,8 @@ def test_crimea_sevastopol_and_donetsk_owners_add_up_past_the_25_percent_prohibi
     result = both(policy, {"id": "a", **CLEAN, "owners": owners})
     assert result.tier == "prohibited" and "embargoed_owner_prohibit" in overrides(result)
     named = facts(result, "embargoed_owner_prohibit")
-    assert {f.split(":")[0] for f in named[1:]} == {"owners[0]", "owners[1]", "owners[2]"}
-    assert "3 with shares adding up to 0.5 >= 0.25" in named[0]
+    assert {f.split(":")[0] for f in named[1:]} == {"owner #1", "owner #2", "owner #3"}
+    assert "3 with shares adding up to 50 % >= 25 %" in named[0]
     below = [{"country": "UA-43", "share": 0.1}, {"country": "UA-40", "share": 0.1}, {"country": "DE", "share": 0.8}]
     result = both(policy, {"id": "b", **CLEAN, "owners": below})
     assert "embargoed_owner_prohibit" not in overrides(result) and result.tier == "high"
@@ -198,8 +198,8 @@ def test_owners_in_one_country_add_up_before_saturation(test_policy: Policy) -> 
     result = both(test_policy, {"id": "a", "incorporation": "DE", "trade_partners": [], "owners": owners})
     assert result.factors["own"] == 100  # 100 x min(1, 0.25 / 0.25); 60 for the larger owner alone before
     (own,) = [c for c in result.contributions if c.rule_id == "owner_country"]
-    assert own.reason == "owner Alpha, Beta in IR holds 0.25: 100"
-    assert own.facts[0] == "owners[0], owners[2]: Iran (IR) shares added up to 0.25, risk 100 -> 100 points"
+    assert own.reason == "owner 'Alpha', 'Beta' in IR holds 25 %: 100"
+    assert own.facts[0] == "owner 'Alpha', owner 'Beta': Iran (IR) shares added up to 25 %, risk 100 -> 100 points"
 
 
 CODES = ["IR", "UA-43", "UA-40", "RU", "RU-SE", "DE", "TR"]
@@ -353,13 +353,14 @@ def test_repeated_products_and_many_items_do_not_amplify_the_result(policy: Poli
     assert result.score == once.score
     chpl = next(c for c in result.contributions if c.rule_id == "chpl_tier_1_2_exposed")
     assert chpl.facts == next(c for c in once.contributions if c.rule_id == "chpl_tier_1_2_exposed").facts
-    assert len(result.model_dump_json()) < 200_000 and len(result.explain()) < 200_000  # 16 MB each before
+    assert len(result.model_dump_json()) < 200_000 and len(result.explain(detail="verbose")) < 200_000  # 16 MB before
     from riskscore.engine import MAX_FACTS
 
     for item in [*result.contributions, *result.overrides]:
         assert len(item.facts) <= MAX_FACTS * 2 + 2  # at most two capped condition leaves per rule here
     exposure = next(c for c in result.contributions if c.rule_id == "partner_exposure")
     assert exposure.facts[-1] == f"... and {1000 - MAX_FACTS} more" and len(exposure.facts) == MAX_FACTS + 1
-    assert f"... and {1000 - MAX_FACTS} more" in result.explain()
+    assert f"... and {1000 - MAX_FACTS} more" in result.explain(detail="verbose")
+    assert "and 997 more" in result.explain()  # three partners named, the rest counted
     operations = next(c for c in result.contributions if c.rule_id == "operations_country")
     assert len(operations.facts) == 1  # one operating country, repeated

@@ -47,7 +47,11 @@ def test_invalid_json_line_names_the_line(tmp_path: Path, capsys: pytest.Capture
 def test_explain_one_counterparty(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(EXAMPLES), "--id", "tr-exp-002", "--as-of", "2026-07-01"]) == 0
     out = capsys.readouterr().out
-    assert "Counterparty tr-exp-002" in out and "source:" in out and "chpl_to_russia_belarus_floor_high" in out
+    assert (
+        "Counterparty tr-exp-002" in out
+        and "Sources:" in out
+        and "1 more fired without changing the score or tier" in out
+    )
     assert main(["explain", str(EXAMPLES), "--id", "nobody"]) == 1
 
 

@@ -193,7 +193,7 @@ def test_sum_factor_caps_at_100_and_explains_the_capped_points(make_policy: Poli
         ("exposure", 40, 10),
     ]
     assert total(result) == result.score == 55
-    assert "0.5 x 20  [partners / exposure] (capped: 20 of its 40 points counted)" in result.explain()
+    assert "10 = 50 % x 20  partners/exposure (capped: 20 of its 40 points counted)" in result.explain()
 
 
 def test_results_record_the_engine_version(make_policy: PolicyFactory) -> None:

@@ -248,13 +248,13 @@ def test_explanations_show_date_precision_and_confidence(policy: Policy) -> None
     kp = dict(CUBA, id="kp", incorporation="KP", operations=["KP"], owners=[{"country": "KP", "share": 1.0}])
     kp["trade_partners"] = []
     result = policy.score(kp, "2026-07-01")
-    text = result.explain()
+    text = result.explain(detail="verbose")  # the facts say "since", the sources "listed"
     assert "since 2011 (year)" in text and "listed 2011 (year)" in text  # FATF countermeasures on the DPRK
     assert "US comprehensive embargoes (OFAC): countries and regions listed on or before 2022-01-01" in text
     assert "2011-01-01" not in text and "since 2022-01-01" not in text
     refs = [s for c in result.contributions for s in c.sources if s.list_id == "sanctions_us"]
     assert refs and all(s.date_precision == "on_or_before" for s in refs)
-    cuba = policy.score(CUBA, "2026-07-01").explain()
+    cuba = policy.score(CUBA, "2026-07-01").explain(detail="verbose")
     assert "listed on or before 1963-07-08 [confidence: secondary]" in cuba
     assert policy.score_many([kp], "2026-07-01").scores[0] == result.score
 

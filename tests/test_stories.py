@@ -109,7 +109,7 @@ def test_thin_file_is_not_low(policy: Policy) -> None:
 
 def test_explanation_cites_list_sources(policy: Policy) -> None:
     text = policy.score({"id": "mm", "incorporation": "Myanmar", "owners": [], "trade_partners": []}, as_of=D).explain()
-    assert "fatf_call_for_action" in text and "MM [enhanced_due_diligence], listed 2022-10-21" in text
+    assert "fatf_call_for_action" in text and "MM (category enhanced_due_diligence), listed 2022-10-21" in text
     assert "https://" in text
 
 

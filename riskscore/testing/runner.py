@@ -236,7 +236,7 @@ def check_case(case: LoadedCase, result: Result) -> list[str]:
             f"only_overrides: expected exactly {sorted(e.only_overrides)}, got {sorted(applied)}  [{at('only_overrides')}]"
         )
     if e.explanation_contains:
-        text = result.explain()
+        text = result.explain(detail="verbose")  # every fact and source occurrence
         for j, needle in enumerate(e.explanation_contains):
             if needle not in text:
                 out.append(
