@@ -104,10 +104,12 @@ def test_the_api_page_lists_every_public_name(hook: ModuleType) -> None:
 
 def test_links_to_repository_files_are_rewritten_for_the_site(hook: ModuleType) -> None:
     readme = "[Scoring](docs/scoring.md#x), [limits](SECURITY.md), [bench](benchmarks/README.md), [w](https://a.b)"
-    assert hook.rewrite_links(readme, from_root=True) == (
+    assert hook.rewrite_links(readme, page=None) == (
         "[Scoring](scoring.md#x), [limits](security.md), bench (`benchmarks/README.md` in the repository), [w](https://a.b)"
     )
     page = "[limits](../SECURITY.md#limits), [fmt](policy-format.md), [code](../riskscore/_codes.py)"
-    assert hook.rewrite_links(page, from_root=False) == (
+    assert hook.rewrite_links(page, page="errors.md") == (
         "[limits](security.md#limits), [fmt](policy-format.md), code (`riskscore/_codes.py` in the repository)"
     )
+    nested = "[errors](../errors.md), [limits](../../SECURITY.md)"  # from docs/codes/<code>.md
+    assert hook.rewrite_links(nested, page="codes/bad-tag.md") == "[errors](../errors.md), [limits](../security.md)"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -52,38 +53,55 @@ REPO_PAGES = {"README.md": "index.md", "SECURITY.md": "security.md"}
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
-def _site_link(target: str, from_root: bool) -> str | None:
-    """The site path of a repository link, or None if the file is not on the site."""
-    path, _, anchor = target.partition("#")
-    if not from_root:
-        if not path.startswith("../"):
-            return target
-        path = path[3:]
-    if path in REPO_PAGES:
-        path = REPO_PAGES[path]
-    elif path.startswith("docs/"):
-        path = path[5:]
-    elif path:
+def _site_link(repo_path: str, anchor: str, depth: int) -> str | None:
+    """The site link to a repository file from a page ``depth`` folders down, or None if not on the site."""
+    if repo_path in REPO_PAGES:
+        path = REPO_PAGES[repo_path]
+    elif repo_path.startswith("docs/"):
+        path = repo_path[5:]
+    else:
         return None
-    return path + (f"#{anchor}" if anchor else "")
+    return "../" * depth + path + (f"#{anchor}" if anchor else "")
 
 
-def rewrite_links(markdown: str, *, from_root: bool) -> str:
-    """Links of a page (or of a root file, ``from_root``) as the site needs them."""
+def rewrite_links(markdown: str, *, page: str | None) -> str:
+    """Links of the site page ``page`` (a path under docs/; None: a root file such as README.md)."""
+    base = posixpath.dirname(f"docs/{page}") if page is not None else ""
+    depth = page.count("/") if page is not None else 0
 
     def replace(match: re.Match[str]) -> str:
         text, target = match.groups()
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             return match.group(0)
-        site = _site_link(target, from_root)
-        return f"[{text}]({site})" if site is not None else f"{text} (`{target.removeprefix('../')}` in the repository)"
+        path, _, anchor = target.partition("#")
+        repo_path = posixpath.normpath(posixpath.join(base, path))
+        if repo_path.startswith("docs/") and page is not None:
+            return match.group(0)  # a page of the site: mkdocs checks it
+        site = _site_link(repo_path, anchor, depth)
+        return f"[{text}]({site})" if site is not None else f"{text} (`{repo_path}` in the repository)"
 
     return _LINK.sub(replace, markdown)
 
 
 def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
     """Rewrite links from a page to files outside ``docs/``."""
-    return rewrite_links(markdown, from_root=False)
+    return rewrite_links(markdown, page=page.file.src_uri)
+
+
+_ROLE = re.compile(r":(?:class|meth|func|attr|data|exc|mod|obj):<code>(~?)([\w.]+)</code>")
+
+
+def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+    """Sphinx roles left in docstrings (:class:`~riskscore.Result`) as code, linked on the API page."""
+
+    def replace(match: re.Match[str]) -> str:
+        short, target = match.groups()
+        name = target.rsplit(".", 1)[-1] if short else target
+        if page.file.src_uri == "api.md" and f'id="{target}"' in html:
+            return f'<a href="#{target}"><code>{name}</code></a>'
+        return f"<code>{name}</code>"
+
+    return _ROLE.sub(replace, html)
 
 
 # ---------------------------------------------------------------------------- the nav
@@ -106,7 +124,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the generated pages."""
     pages = {"codes/index.md": codes_index(), "policy-format-reference.md": policy_reference(), "api.md": api_page()}
     for source, uri in REPO_PAGES.items():
-        pages[uri] = rewrite_links((REPO / source).read_text(), from_root=True)
+        pages[uri] = rewrite_links((REPO / source).read_text(), page=None)
     for code in all_codes():
         pages[f"codes/{code}.md"] = code_page(code)
     for uri, content in pages.items():
