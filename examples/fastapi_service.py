@@ -9,7 +9,8 @@ from a checkout; ``RISKSCORE_POLICY=path/to/policy.yaml`` picks a policy other t
 - ``GET /health``: the policy served (id, version, fingerprint) and the engine version.
 
 The policy is loaded and validated once, when the app is created: a bad policy stops the
-service from starting rather than failing every request. Every :class:`riskscore.RiskscoreError`
+service from starting rather than failing every request. Requests share it; scoring runs in
+FastAPI's thread pool, so it does not block the event loop. Every :class:`riskscore.RiskscoreError`
 (an invalid counterparty, an unknown country, a bad date) becomes a 422 answer naming the field
 path, the code and the code's documentation page; nothing is scored from a partial input.
 """
@@ -20,6 +21,7 @@ import os
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 import riskscore
@@ -54,7 +56,9 @@ def create_app(policy: riskscore.Policy | None = None) -> FastAPI:
     async def score(request: Request, as_of: str | None) -> riskscore.Result:
         # parse_counterparty_json bounds the body's size and depth and refuses unknown fields.
         counterparty = riskscore.parse_counterparty_json(await request.body())
-        return policy.score(counterparty, as_of)  # as_of None: today; a bad date raises AsOfError
+        # Scoring is CPU work: off the event loop, in a thread (a loaded Policy is safe to share).
+        # as_of None scores as of today; a bad date raises AsOfError.
+        return await run_in_threadpool(policy.score, counterparty, as_of)
 
     @app.post("/score")
     async def score_endpoint(request: Request, as_of: str | None = None) -> JSONResponse:
