@@ -1,9 +1,11 @@
 """The one registry of codes riskscore gives its errors, lint findings and warnings.
 
 Every ``Issue.code``, ``FieldIssue.code``, ``CountryError.code``, ``AsOfError.code``, refusal
-code of the command line, lint id, ``ResultWarning.code`` and network ``Note.code`` is a key of
-one of the mappings below, each with a one-line meaning; ``docs/errors.md`` carries a section per code (its anchor
-is the code), generated from here by ``python -m riskscore._codes``. Schema errors that pydantic
+code of the command line, lint id, ``ResultWarning.code`` and network ``Note.code`` is a key of one of the
+mappings below, each with a one-line meaning. Each code has a page ``docs/codes/<code>.md``, generated
+from here when the docs site is built (``docs/hooks/generate.py``); ``docs_anchor`` gives its
+path, and ``Issue.docs`` & co. return it, as ruff links each rule to its page. The code table
+at the end of ``docs/errors.md`` is generated from here by ``python -m riskscore._codes``. Schema errors that pydantic
 finds keep pydantic's own error type (``extra_forbidden``, ``missing``, ``string_type``...) as
 their code; the message is ours. ``tests/test_error_codes.py`` checks that every code the
 source names is registered and that every registered code has a test asserting it.
@@ -128,9 +130,19 @@ NETWORK_NOTES: Mapping[str, str] = MappingProxyType(
 )
 
 
+SCHEMA_ERRORS_DOCS = "docs/errors.md#schema-errors"
+
+
 def docs_anchor(code: str) -> str:
-    """The documentation link of a code: ``docs/errors.md#<code>``."""
-    return f"docs/errors.md#{code}"
+    """The documentation page of a code, as a path in the repository: ``docs/codes/<code>.md``.
+
+    The same page is ``codes/<code>.html`` on the built site (``mkdocs build``). A code that is
+    not registered (pydantic's own error types, such as ``missing``) links to the schema-errors
+    section of ``docs/errors.md``.
+    """
+    if code in ERROR_CODES or code in LINT_IDS or code in WARNING_CODES:
+        return f"docs/codes/{code}.md"
+    return SCHEMA_ERRORS_DOCS
 
 
 def markdown() -> str:
@@ -148,7 +160,7 @@ def markdown() -> str:
         for code, meaning in codes.items():
             anchor = "" if code in anchored else f'<a id="{code}"></a>'
             anchored.add(code)
-            out.append(f"| {anchor}`{code}` | {meaning} |")
+            out.append(f"| {anchor}[`{code}`](codes/{code}.md) | {meaning} |")
         out.append("")
     return "\n".join(out)
 

@@ -95,31 +95,33 @@ class _Model(BaseModel):
 class FactorRef(_Model):
     """The value (0..100) of a factor."""
 
-    factor: str
+    factor: str = Field(description="A factor id (in a rule: a factor defined earlier).")
 
 
 class RiskRef(_Model):
     """Country risk points of a field (maximum over a list field)."""
 
-    risk: Literal["incorporation", "operations", "owners", "trade_partners"]
+    risk: Literal["incorporation", "operations", "owners", "trade_partners"] = Field(
+        description="The field whose country risk is read."
+    )
 
 
 class CountRef(_Model):
     """Number of items in a list field (0 when missing)."""
 
-    count: ListField
+    count: ListField = Field(description="The list field whose items are counted.")
 
 
 class AttributeRef(_Model):
     """A custom attribute of the counterparty."""
 
-    attribute: str = Field(min_length=1, max_length=100)
+    attribute: str = Field(min_length=1, max_length=100, description="The attribute's name.")
 
 
 class ScoreRef(_Model):
     """The weighted score before overrides (usable in overrides only)."""
 
-    score: Literal["weighted"]
+    score: Literal["weighted"] = Field(description="weighted: the score before overrides.")
 
 
 def _operand_tag(value: Any) -> str:
@@ -147,19 +149,19 @@ Operand = Annotated[
 class All(_Model):
     """True when every condition is true."""
 
-    all: list[_ConditionTree] = Field(min_length=1, max_length=100)
+    all: list[_ConditionTree] = Field(min_length=1, max_length=100, description="The conditions, all true.")
 
 
 class Any_(_Model):
     """True when at least one condition is true."""
 
-    any: list[_ConditionTree] = Field(min_length=1, max_length=100)
+    any: list[_ConditionTree] = Field(min_length=1, max_length=100, description="The conditions, one true.")
 
 
 class Not(_Model):
     """True when the condition is false."""
 
-    not_: _ConditionTree = Field(alias="not")
+    not_: _ConditionTree = Field(alias="not", description="The condition that must be false.")
 
 
 Pair = Annotated[list[Operand], Field(min_length=2, max_length=2)]
@@ -168,12 +170,12 @@ Pair = Annotated[list[Operand], Field(min_length=2, max_length=2)]
 class Compare(_Model):
     """Compare two operands: exactly one of gte, gt, lte, lt, eq, ne."""
 
-    gte: Pair | None = None
-    gt: Pair | None = None
-    lte: Pair | None = None
-    lt: Pair | None = None
-    eq: Pair | None = None
-    ne: Pair | None = None
+    gte: Pair | None = Field(default=None, description="[a, b]: a >= b.")
+    gt: Pair | None = Field(default=None, description="[a, b]: a > b.")
+    lte: Pair | None = Field(default=None, description="[a, b]: a <= b.")
+    lt: Pair | None = Field(default=None, description="[a, b]: a < b.")
+    eq: Pair | None = Field(default=None, description="[a, b]: a equals b.")
+    ne: Pair | None = Field(default=None, description="[a, b]: a differs from b.")
 
     @model_validator(mode="after")
     def _one(self) -> Compare:
@@ -194,7 +196,7 @@ class Compare(_Model):
 class Flag(_Model):
     """A boolean flag of the counterparty is true."""
 
-    flag: Literal["pep", "sanctions_hit"]
+    flag: Literal["pep", "sanctions_hit"] = Field(description="The counterparty's boolean flag.")
 
 
 def _mapping_tag(value: Any) -> str:
@@ -210,7 +212,7 @@ class Missing(_Model):
 
     missing: Annotated[
         Annotated[MissingField, Tag("plain")] | Annotated[AttributeRef, Tag("mapping")], Discriminator(_mapping_tag)
-    ]
+    ] = Field(description="A counterparty field, or {attribute: name}.")
 
     @property
     def attribute(self) -> str | None:
@@ -259,10 +261,16 @@ class Prefix(_Model):
 class CountryInSpec(_Model):
     """Arguments of ``country_in``."""
 
-    field: CountryField
-    list: str | StrList
-    categories: StrList | None = None
-    min_share: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+    field: CountryField = Field(description="The country field read; any: all four together.")
+    list: str | StrList = Field(description="A country list id, or several.")
+    categories: StrList | None = Field(default=None, description="Only periods with one of these categories match.")
+    min_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="For owners or trade partners: the shares of all the items that match, added up, must reach this.",
+    )
 
     @property
     def lists(self) -> StrList:
@@ -273,20 +281,20 @@ class CountryInSpec(_Model):
 class CountryIn(_Model):
     """A country of a field is on a list on the as-of date."""
 
-    country_in: CountryInSpec
+    country_in: CountryInSpec = Field(description="The field, the lists and the categories to match.")
 
 
 class ProductInSpec(_Model):
     """Arguments of ``product_in``."""
 
-    list: str
-    categories: StrList | None = None
+    list: str = Field(description="A product list id.")
+    categories: StrList | None = Field(default=None, description="Only periods with one of these categories match.")
 
 
 class ProductIn(_Model):
     """A product's HS code is on a product list on the as-of date."""
 
-    product_in: ProductInSpec
+    product_in: ProductInSpec = Field(description="The list and the categories to match.")
 
 
 _COMPARE_KEYS = {"gte", "gt", "lte", "lt", "eq", "ne"}

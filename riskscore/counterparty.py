@@ -142,7 +142,7 @@ class Owner(_Model):
 
     country: CountryCode = Field(description="Owner's country or subdivision.")
     share: Share
-    name: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, max_length=500, description="Owner's name, for explanations.")
 
 
 class TradePartner(_Model):
@@ -163,11 +163,15 @@ class Counterparty(_Model):
     """A counterparty to score. Unknown fields are refused; countries are normalised."""
 
     id: str = Field(min_length=1, max_length=200, description="Caller's identifier.")
-    name: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, max_length=500, description="The counterparty's name.")
     incorporation: CountryCode | None = Field(default=None, description="Country of incorporation.")
     operations: list[CountryCode] | None = Field(default=None, max_length=MAX_ITEMS, description="Operating countries.")
-    owners: list[Owner] | None = Field(default=None, max_length=MAX_ITEMS)
-    trade_partners: list[TradePartner] | None = Field(default=None, max_length=MAX_ITEMS)
+    owners: list[Owner] | None = Field(
+        default=None, max_length=MAX_ITEMS, description="Direct or beneficial owners; null: not provided."
+    )
+    trade_partners: list[TradePartner] | None = Field(
+        default=None, max_length=MAX_ITEMS, description="Trading partner countries and shares; null: not provided."
+    )
     products: list[HSCode] | None = Field(
         default=None,
         max_length=MAX_ITEMS,

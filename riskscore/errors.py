@@ -15,6 +15,8 @@ working for callers that do not know riskscore::
 
 Errors keep their facts as attributes (file, line, column, key path, value, suggestion)
 so integrators can render them their own way; ``str()`` gives ``path:line:col: message``.
+Each carries a ``code``; its ``docs`` property is the code's page, a path in the repository
+(``docs/codes/<code>.md``, ``codes/<code>.html`` on the built site), as ruff links each rule.
 
 On bad input no other exception escapes the public API (``load_policy``, ``Policy.score``
 and the parsers): anything else is a bug, and the fuzzer in ``fuzz/`` looks for it. See
@@ -36,6 +38,13 @@ __all__ = [
     "ResultError",
     "RiskscoreError",
 ]
+
+
+def code_docs(code: str) -> str:
+    """The page of a code, ``docs/codes/<code>.md`` (see :func:`riskscore._codes.docs_anchor`)."""
+    from ._codes import docs_anchor  # here, not at the top: `python -m riskscore._codes` runs it as __main__
+
+    return docs_anchor(code)
 
 
 class RiskscoreError(Exception):
@@ -67,6 +76,11 @@ class Issue:
         if self.suggestion:
             text += f" (did you mean {self.suggestion!r}?)"
         return text
+
+    @property
+    def docs(self) -> str:
+        """The page of this issue's code: ``docs/codes/<code>.md`` in the repository."""
+        return code_docs(self.code)
 
 
 class PolicyError(RiskscoreError, ValueError):
@@ -102,6 +116,11 @@ class FieldIssue:
 
     def __str__(self) -> str:
         return f"{self.path or '<counterparty>'}: {self.message}"
+
+    @property
+    def docs(self) -> str:
+        """The page of this issue's code: ``docs/codes/<code>.md`` in the repository."""
+        return code_docs(self.code)
 
 
 class CounterpartyError(RiskscoreError, ValueError):
@@ -151,6 +170,11 @@ class CountryError(RiskscoreError, LookupError):
             msg = f"{path}: {msg}"
         super().__init__(msg)
 
+    @property
+    def docs(self) -> str:
+        """The page of this error's code: ``docs/codes/<code>.md`` in the repository."""
+        return code_docs(self.code)
+
     def __str__(self) -> str:  # LookupError would repr() the message otherwise
         return str(self.args[0])
 
@@ -165,6 +189,11 @@ class AsOfError(RiskscoreError, ValueError):
     def __init__(self, message: str, code: str = "bad-date") -> None:
         super().__init__(message)
         self.code = code
+
+    @property
+    def docs(self) -> str:
+        """The page of this error's code: ``docs/codes/<code>.md`` in the repository."""
+        return code_docs(self.code)
 
 
 class NetworkError(RiskscoreError, ValueError):

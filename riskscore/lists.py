@@ -73,7 +73,7 @@ class Event(_Model):
         "date is not in the sources (before `date` the status is then UNKNOWN).",
     )
     see_also: list[Slug] = Field(default_factory=list, description="Further sources (ids).")
-    note: str | None = None
+    note: str | None = Field(default=None, description="Caveats about this event.")
 
 
 class Period(_Model):
@@ -98,7 +98,7 @@ class Entry(_Model):
     code: str = Field(description="Country (alpha-2), subdivision (ISO 3166-2) or HS code.")
     name: str | None = Field(default=None, description="Display name.")
     periods: list[Period] = Field(min_length=1, description="Listing periods, oldest first.")
-    note: str | None = None
+    note: str | None = Field(default=None, description="Caveats about this entry.")
 
     @model_validator(mode="after")
     def _non_overlapping(self) -> Entry:
@@ -112,7 +112,7 @@ class JurisdictionList(_Model):
     """A list file: a cited, dated set of entries issued by one authority."""
 
     id: Slug = Field(description="Identifier policies use to refer to this list.")
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, description="Shown in reasons and explanations.")
     authority: str = Field(min_length=1, description="Issuer: FATF, EU, UK, US, UN, Egmont, ...")
     also_issued_by: list[str] = Field(
         default_factory=list,
@@ -122,8 +122,8 @@ class JurisdictionList(_Model):
     kind: Literal["country", "product"] = Field(
         default="country", description="country: codes are countries/subdivisions; product: HS codes."
     )
-    description: str | None = None
-    sources: list[ListSource] = Field(min_length=1)
+    description: str | None = Field(default=None, description="What the list is.")
+    sources: list[ListSource] = Field(min_length=1, description="The documents the events cite.")
     reviewed: FileDate = Field(description="When the list was last checked against its sources.")
     review_interval_days: int = Field(gt=0, le=3660, description="Results past reviewed + interval warn.")
     history_from: FileDate = Field(
@@ -134,8 +134,8 @@ class JurisdictionList(_Model):
         description="all: every recognised country was assessed (absence = not listed); "
         "listed: only entries were assessed (absence = unknown), as for a scored index.",
     )
-    entries: list[Entry]
-    note: str | None = None
+    entries: list[Entry] = Field(description="The listed codes and their history (codes unique; may be empty).")
+    note: str | None = Field(default=None, description="Caveats about the list.")
     _index: dict[str, Entry] = PrivateAttr(default_factory=dict)
     _prefixes: dict[str, list[Entry]] = PrivateAttr(default_factory=dict)
 

@@ -53,8 +53,8 @@ class _Model(BaseModel):
 class Citation(_Model):
     """A policy-level source (a regulation, a guideline) cited by a rule or override."""
 
-    title: str = Field(min_length=1)
-    url: str | None = None
+    title: str = Field(min_length=1, description="The document cited (a regulation, a guideline).")
+    url: str | None = Field(default=None, description="Where the document can be read.")
 
 
 class ListPoints(_Model):
@@ -80,12 +80,12 @@ class CountryRiskConfig(_Model):
 
     baseline: Points = Field(description="Points for a recognised country on no list.")
     combine: Literal["max"] = Field(default="max", description="How points of several lists combine.")
-    lists: list[ListPoints] = Field(min_length=1)
+    lists: list[ListPoints] = Field(min_length=1, description="Which lists count, and for how many points.")
 
 
 class _RuleBase(_Model):
-    id: Id
-    description: str | None = None
+    id: Id = Field(description="Unique across all rules of the policy.")
+    description: str | None = Field(default=None, description="What the rule is for (not shown in results).")
     reason: str = Field(min_length=1, description="Reason template; {placeholders} depend on the kind.")
     sources: list[Citation] = Field(default_factory=list, description="Policy-level citations.")
 
@@ -96,8 +96,10 @@ class CountryRiskRule(_RuleBase):
     Placeholders: {country}, {country_name}, {points}, {lists}.
     """
 
-    kind: Literal["country_risk"]
-    field: Literal["incorporation", "operations"]
+    kind: Literal["country_risk"] = Field(description="The rule kind.")
+    field: Literal["incorporation", "operations"] = Field(
+        description="The counterparty field whose country risk counts."
+    )
     missing_points: Points | None = Field(
         default=None, description="Points when the field is not provided; unset: the field is required."
     )
@@ -110,9 +112,11 @@ class OwnershipRule(_RuleBase):
     Placeholders: {country}, {country_name}, {share}, {risk}, {points}, {lists}, {owner}.
     """
 
-    kind: Literal["ownership"]
+    kind: Literal["ownership"] = Field(description="The rule kind.")
     saturation: float = Field(default=0.25, gt=0.0, le=1.0, description="Share from which an owner counts fully.")
-    missing_points: Points | None = None
+    missing_points: Points | None = Field(
+        default=None, description="Points when owners is not provided; unset: the field is required."
+    )
     empty_points: Points | None = Field(
         default=None, description="Points when owners is an empty list; unset: as missing."
     )
@@ -124,9 +128,13 @@ class ExposureRule(_RuleBase):
     Placeholders: {exposure}, {points}, {partners}.
     """
 
-    kind: Literal["exposure"]
-    field: Literal["trade_partners", "owners"] = "trade_partners"
-    missing_points: Points | None = None
+    kind: Literal["exposure"] = Field(description="The rule kind.")
+    field: Literal["trade_partners", "owners"] = Field(
+        default="trade_partners", description="The list field whose shares weight the country risks."
+    )
+    missing_points: Points | None = Field(
+        default=None, description="Points when the field is not provided; unset: the field is required."
+    )
 
 
 class ConditionRule(_RuleBase):
@@ -135,9 +143,9 @@ class ConditionRule(_RuleBase):
     Placeholders: {points}, {facts}.
     """
 
-    kind: Literal["condition"]
-    when: Condition
-    points: Points
+    kind: Literal["condition"] = Field(description="The rule kind.")
+    when: Condition = Field(description="The condition; the rule fires when it holds.")
+    points: Points = Field(description="Points when the condition holds.")
 
 
 Rule = Annotated[CountryRiskRule | OwnershipRule | ExposureRule | ConditionRule, Field(discriminator="kind")]
@@ -153,26 +161,31 @@ RULE_PLACEHOLDERS: dict[str, set[str]] = {
 class Factor(_Model):
     """A factor: a 0..100 value from its rules, weighted into the score."""
 
-    id: Id
-    title: str | None = None
-    weight: float = Field(ge=0.0, le=1.0, allow_inf_nan=False)
+    id: Id = Field(description="Unique among factors; conditions refer to it as {factor: id}.")
+    title: str | None = Field(default=None, description="A readable name.")
+    weight: float = Field(
+        ge=0.0, le=1.0, allow_inf_nan=False, description="The factor's weight; the weights of all factors sum to 1."
+    )
     combine: Literal["max", "sum"] = Field(
         default="max", description="max: the highest rule counts; sum: rules add up, capped at 100."
     )
-    rules: list[Rule] = Field(min_length=1)
+    rules: list[Rule] = Field(min_length=1, description="The rules that give the factor its value.")
 
 
 class Override(_Model):
     """Applied after weighting: prohibit, floor (at a tier or score), cap, or add points."""
 
-    id: Id
-    when: Condition
-    action: Literal["prohibit", "floor", "cap", "add"]
+    id: Id = Field(description="Unique among overrides.")
+    when: Condition = Field(description="The condition; the override applies when it holds.")
+    action: Literal["prohibit", "floor", "cap", "add"] = Field(
+        description="prohibit: score 100 and the highest tier; floor: at least a tier's minimum or a score; "
+        "cap: at most a score; add: points. Applied by action: add, then cap, then floor, then prohibit."
+    )
     tier: str | None = Field(default=None, description="floor: raise to this tier's minimum score.")
     score: Points | None = Field(default=None, description="floor/cap: the score bound.")
     points: float | None = Field(default=None, ge=-100, le=100, allow_inf_nan=False, description="add: points.")
     rationale: str = Field(min_length=1, description="Why the override exists (required).")
-    sources: list[Citation] = Field(default_factory=list)
+    sources: list[Citation] = Field(default_factory=list, description="Policy-level citations.")
 
     @model_validator(mode="after")
     def _args(self) -> Override:
@@ -192,9 +205,11 @@ class Override(_Model):
 class Tier(_Model):
     """A tier: scores from ``min`` (inclusive) up to the next tier's ``min``."""
 
-    id: Id
-    min: Points
-    description: str | None = None
+    id: Id = Field(description="Unique among tiers.")
+    min: Points = Field(description="The tier covers scores from min (inclusive) up to the next tier's min.")
+    description: str | None = Field(
+        default=None, description="What the tier means, e.g. the due diligence it calls for."
+    )
 
 
 class LintSuppression(_Model):
@@ -221,7 +236,7 @@ class LintConfig(_Model):
         description="Lists whose links are statutory high-risk situations; default: fatf_call_for_action and "
         "the comprehensive-sanctions lists sanctions_us, sanctions_eu, sanctions_uk (those the policy applies).",
     )
-    suppress: list[LintSuppression] = Field(default_factory=list)
+    suppress: list[LintSuppression] = Field(default_factory=list, description="Findings accepted, each with a reason.")
 
 
 # ---------------------------------------------------------------- declared attributes
@@ -395,10 +410,12 @@ AttributeName = Annotated[str, Field(min_length=1, max_length=100)]
 class PolicyModel(_Model):
     """A policy file."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=80)
-    version: str = Field(min_length=1, max_length=40)
-    title: str
-    description: str | None = None
+    id: str = Field(
+        pattern=r"^[a-z][a-z0-9_-]*$", max_length=80, description="The policy's identifier (copied into every result)."
+    )
+    version: str = Field(min_length=1, max_length=40, description="The policy's version (copied into every result).")
+    title: str = Field(description="A readable name.")
+    description: str | None = Field(default=None, description="What the policy is for.")
     lists: list[str] = Field(min_length=1, description="List files or folders, relative to the policy file.")
     authorities: Literal["all"] | list[str] = Field(
         default="all", description="Authorities whose lists apply: 'all' or e.g. [EU, FATF]."
@@ -409,10 +426,10 @@ class PolicyModel(_Model):
         description="The custom attributes the policy reads, by name. When given, every attribute a condition "
         "reads must be declared here; unset: attributes are untyped (a lint warning).",
     )
-    country_risk: CountryRiskConfig
-    factors: list[Factor] = Field(min_length=1)
-    overrides: list[Override] = Field(default_factory=list)
-    tiers: list[Tier] = Field(min_length=1)
+    country_risk: CountryRiskConfig = Field(description="How a country's risk points are found from the lists.")
+    factors: list[Factor] = Field(min_length=1, description="The weighted factors of the score.")
+    overrides: list[Override] = Field(default_factory=list, description="Applied after weighting, in order.")
+    tiers: list[Tier] = Field(min_length=1, description="The tiers, by increasing min; the first starts at 0.")
     lint: LintConfig = Field(
         default_factory=LintConfig,
         exclude=True,  # lint settings do not change a score, so they stay out of the fingerprint

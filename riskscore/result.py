@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import code_docs
+
 __all__ = [
     "AppliedOverride",
     "Contribution",
@@ -151,7 +153,7 @@ class ResultWarning(_Model):
       listed``, or an entry dated only "on or before" a later date); the rows touching
       them carry ``unknown-status``.
 
-    ``str(warning)`` is the message.
+    ``str(warning)`` is the message; ``docs`` is the code's page (``docs/codes/<code>.md``).
     """
 
     code: WarningCode = Field(description="The kind of warning (stable, kebab-case).")
@@ -165,6 +167,11 @@ class ResultWarning(_Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def docs(self) -> str:
+        """The page of this warning's code: ``docs/codes/<code>.md`` in the repository."""
+        return code_docs(self.code)
 
 
 def stale_list(list_id: str, reviewed: date, review_due: date, as_of: date) -> ResultWarning:

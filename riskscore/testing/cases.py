@@ -73,7 +73,7 @@ class _Model(BaseModel):
 class ScoreApprox(_Model):
     """The score is ``approx`` within ``tolerance`` (inclusive)."""
 
-    approx: float = Field(allow_inf_nan=False)
+    approx: float = Field(allow_inf_nan=False, description="The expected score.")
     tolerance: float = Field(default=0.01, ge=0, allow_inf_nan=False, description="Allowed absolute difference.")
 
     def check(self, value: float) -> bool:
@@ -87,8 +87,8 @@ class ScoreApprox(_Model):
 class ScoreRange(_Model):
     """The score lies in ``[min, max]`` (either bound may be left out)."""
 
-    min: float | None = Field(default=None, allow_inf_nan=False)
-    max: float | None = Field(default=None, allow_inf_nan=False)
+    min: float | None = Field(default=None, allow_inf_nan=False, description="The lowest score allowed.")
+    max: float | None = Field(default=None, allow_inf_nan=False, description="The highest score allowed.")
 
     @model_validator(mode="after")
     def _bounds(self) -> ScoreRange:
@@ -131,8 +131,10 @@ class Expect(_Model):
 
     tier: str | list[str] | None = Field(default=None, description="The final tier, or one of several.")
     score: ScoreExpectation | None = Field(default=None, description="The final score.")
-    tier_before_overrides: str | None = None
-    score_before_overrides: ScoreExpectation | None = None
+    tier_before_overrides: str | None = Field(default=None, description="The tier before overrides.")
+    score_before_overrides: ScoreExpectation | None = Field(
+        default=None, description="The weighted score before overrides."
+    )
     factors: dict[str, ScoreExpectation] = Field(default_factory=dict, description="Factor values, by factor id.")
     fires: list[str] = Field(default_factory=list, description="Rules that must fire (contribute weighted points > 0).")
     not_fires: list[str] = Field(default_factory=list, description="Rules that must not fire.")
@@ -168,7 +170,7 @@ class Case(_Model):
     """One test case: a counterparty, a date and the expectations."""
 
     id: str = Field(pattern=_ID, max_length=120, description="Unique within the file; pytest's test name.")
-    description: str | None = None
+    description: str | None = Field(default=None, description="What the case checks.")
     counterparty: _CounterpartyRef = Field(
         description="A fixture name, or the counterparty inline (its id defaults to the case id)."
     )
@@ -176,7 +178,7 @@ class Case(_Model):
         default_factory=dict, description="Top-level fields replaced on the counterparty (e.g. {pep: true})."
     )
     as_of: FileDate | None = Field(default=None, description="Scoring date; default: the file's as_of.")
-    expect: Expect
+    expect: Expect = Field(description="What the policy must say about the counterparty.")
 
     @model_validator(mode="before")
     @classmethod
@@ -199,7 +201,7 @@ class CaseFile(_Model):
     counterparties: dict[str, Counterparty] = Field(
         default_factory=dict, description="Named counterparties cases may refer to (the id defaults to the name)."
     )
-    cases: list[Case] = Field(default_factory=list)
+    cases: list[Case] = Field(default_factory=list, description="The test cases.")
 
     @model_validator(mode="before")
     @classmethod
