@@ -236,3 +236,42 @@ def test_the_generated_arrays_are_compared_bit_for_bit() -> None:
     """The comparison can fail: 0.1 + 0.2 is not 0.3, and -0.0 is not 0.0."""
     assert _bits(0.1 + 0.2) != _bits(0.3)
     assert _bits(np.float64(-0.0)) != _bits(0.0)
+
+
+# ---------------------------------------------------------------- regressions found by the test above
+_LIST = {
+    "id": "c0",
+    "title": "List c0",
+    "authority": "A",
+    "sources": [{"id": "s0", "title": "Source 0"}],
+    "reviewed": "2024-06-01",
+    "review_interval_days": 365,
+    "history_from": "2020-01-01",
+    "entries": [{"code": "UA", "periods": [{"listed": {"date": "2022-03-01", "source": "s0"}}]}],
+}
+
+
+def small_case(rules: list[dict[str, Any]], records: list[Any], **policy: Any) -> Case:
+    """One list (UA from 2022-03-01), one factor of ``rules``, two tiers; dates around the listing."""
+    data: dict[str, Any] = {
+        "id": "regression",
+        "version": "1",
+        "title": "A regression",
+        "lists": ["lists"],
+        "country_risk": {"baseline": 5, "lists": [{"list": "c0", "points": 80}]},
+        "factors": [{"id": "f0", "weight": 1, "rules": rules}],
+        "tiers": [{"id": "t0", "min": 0}, {"id": "t1", "min": 50}],
+        **policy,
+    }
+    return Case([_LIST], data, records, [date(2022, 2, 28), date(2022, 3, 1)])
+
+
+def test_empty_owners_are_refused_with_the_engines_message() -> None:
+    # score_many said "(it sets no missing_points)" where score() says "(an empty list is not
+    # accepted)" for owners: [] under an ownership rule with neither missing_points nor empty_points
+    rule = {"id": "own", "kind": "ownership", "reason": "{owner}"}
+    run_case(
+        small_case(
+            [rule], [{"id": "e", "owners": []}, {"id": "m"}, {"id": "ok", "owners": [{"country": "UA", "share": 1.0}]}]
+        )
+    )
