@@ -226,7 +226,7 @@ def attribute_test(draw: st.DrawFn, scope: Scope) -> dict[str, Any]:
     if which == "prefix":
         prefixes = draw(st.lists(one(["4", "46", "46.9", "92", "x", "ab", "A"]), min_size=1, max_size=3))
         return {"prefix": [{"attribute": name}, prefixes[0] if len(prefixes) == 1 else prefixes]}
-    values = draw(st.lists(one(VALUES[_kind(name)]), min_size=1, max_size=3))
+    values = draw(st.lists(one([v for v in VALUES[_kind(name)] if v != ""]), min_size=1, max_size=3))
     return {"in": [{"attribute": name}, values]}
 
 
@@ -256,9 +256,9 @@ def leaf(scope: Scope) -> st.SearchStrategy[dict[str, Any]]:
         comparison(scope),
     ]
     if scope.country_lists or scope.product_lists:
-        simple.append(list_test(scope))
+        simple += [list_test(scope), list_test(scope)]
     if scope.attributes is None or scope.attributes:
-        simple.append(attribute_test(scope))
+        simple += [attribute_test(scope), attribute_test(scope)]
     return st.one_of(simple)
 
 
@@ -293,7 +293,7 @@ _REASONS = {
 _CITATION = {"title": "A guideline", "url": "https://example.org/g"}
 
 
-def _maybe_points(draw: st.DrawFn, rule: dict[str, Any], key: str, unset_odds: int = 4) -> None:
+def _maybe_points(draw: st.DrawFn, rule: dict[str, Any], key: str, unset_odds: int = 6) -> None:
     """Set ``rule[key]`` to some points, or leave it unset one time in ``unset_odds``."""
     if draw(st.integers(0, unset_odds - 1)) != 0:
         rule[key] = draw(one(POINTS))
@@ -497,12 +497,12 @@ def _attribute_values(draw: st.DrawFn, declared: dict[str, Any] | None) -> dict[
     out: dict[str, Any] = {}
     for name in ATTRIBUTES if declared is None else declared:
         kind = _kind(name)
-        choice = draw(st.integers(0, 9))
-        if choice == 0:
+        choice = draw(st.integers(0, 19))
+        if choice < 2:
             continue
-        if choice == 1:
+        if choice < 4:
             out[name] = None
-        elif choice == 2:
+        elif choice == 4:
             out[name] = draw(one(BAD_VALUES[kind]))
         else:
             out[name] = draw(one(VALUES[kind]))
@@ -562,6 +562,10 @@ class Case:
     policy: dict[str, Any]
     records: list[Any]
     dates: list[date]
+    models: tuple[int, ...] = ()
+    """Records passed as ``Counterparty`` objects (when valid), not as mappings."""
+    chunk: int | None = None
+    """Rows per kernel pass and per validation chunk of score_many (None: its own sizes)."""
 
 
 @st.composite
@@ -572,4 +576,6 @@ def cases(draw: st.DrawFn, max_records: int = 12) -> Case:
     n = draw(st.integers(1, max_records))
     records = [draw(counterparty(i, declared)) for i in range(n)]
     days = draw(st.lists(one(AS_OF), min_size=1, max_size=3, unique=True))
-    return Case(lists, policy, records, days)
+    models = draw(st.one_of(st.just(()), st.just(tuple(range(n))), st.sets(st.integers(0, n - 1)).map(sorted)))
+    chunk = draw(st.one_of(st.none(), st.integers(1, 5)))
+    return Case(lists, policy, records, days, tuple(models), chunk)
