@@ -401,9 +401,12 @@ class _Env:
         values: list[Any] = value.tolist()
         return values
 
-    def _missing(self, rule: Rule, field: str, mask: B) -> float:
+    def _missing(self, rule: Rule, field: str, mask: B, empty: B | None = None) -> float:
         missing: float | None = getattr(rule, "missing_points", None)
         if missing is None:
+            if empty is not None and (mask & empty).any():  # listed first: a row's first error is the one kept
+                msg = f"required by rule '{rule.id}' of the policy (an empty list is not accepted)"
+                self.error.append((mask & empty, field, msg))
             if mask.any():
                 msg = f"required by rule '{rule.id}' of the policy (it sets no missing_points)"
                 self.error.append((mask, field, msg))
@@ -427,7 +430,7 @@ class _Env:
         missing = self.cols.owners.missing
         empty = ~missing & ~rows.nonempty
         as_missing = missing | empty if rule.empty_points is None else missing
-        mp = self._missing(rule, "owners", as_missing)
+        mp = self._missing(rule, "owners", as_missing, empty if rule.empty_points is None else None)
         pts = rnd(self._per_country_max(rule.saturation))  # max of rounded = rounded max (rounding is monotonic)
         if rule.empty_points is not None:
             pts[empty] = rule.empty_points
