@@ -59,4 +59,4 @@ def score_chunk(
     batch = policy.score_many(chunk, parse_as_of(as_of), errors=errors)
     if kind == "pandas":
         return batch_to_pandas(batch, chunk.index)
-    return batch_to_arrow(batch, "batch" if kind == "arrow-batch" else "table")
+    return batch_to_arrow(batch, "batch" if kind == "arrow_batch" else "table")

@@ -12,8 +12,6 @@ column is refused up front, naming it.
 
 from __future__ import annotations
 
-import importlib
-import math
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ._optional import module_of
-from .columns import Columns, _check_types, _fast_attributes, _Slow, build_columns, fast_lists
-from .counterparty import MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTES, MAX_INT, MAX_TEXT, Counterparty
+from ._readers import arrow_chunk, clean, pandas_chunk
+from .columns import Columns, _Slow, build_columns
+from .counterparty import Counterparty
 from .errors import CounterpartyError, FieldIssue
 
 if TYPE_CHECKING:
@@ -37,18 +36,18 @@ ATTRIBUTE_PREFIX = "attributes."
 Obj = npt.NDArray[np.object_]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-Kind = Literal["pandas", "arrow-table", "arrow-batch"]
+Kind = Literal["pandas", "arrow_table", "arrow_batch"]
 
 
 def frame_kind(obj: object) -> Kind | None:
-    """``"pandas"``, ``"arrow-table"`` or ``"arrow-batch"`` for a frame ``score_many`` reads, else None."""
+    """``"pandas"``, ``"arrow_table"`` or ``"arrow_batch"`` for a frame ``score_many`` reads, else None."""
     top, name = module_of(obj), type(obj).__name__
     if top == "pandas" and name == "DataFrame":
         return "pandas"
     if top == "pyarrow" and name == "Table":
-        return "arrow-table"
+        return "arrow_table"
     if top == "pyarrow" and name == "RecordBatch":
-        return "arrow-batch"
+        return "arrow_batch"
     return None
 
 
@@ -79,9 +78,9 @@ def _bad_column(column: object, message: str) -> CounterpartyError:
     return CounterpartyError([FieldIssue(str(column)[:100], message, column, "invalid")])
 
 
-def roles(names: Sequence[Any], engine: Engine) -> dict[str, tuple[str, str]]:
+def roles(names: Sequence[Any], engine: Engine | None) -> dict[str, tuple[str, str]]:
     """Per column: ``("field", name)`` or ``("attribute", name)``; raises for a column that is neither."""
-    declared = engine.model.attributes or {}
+    declared = (engine.model.attributes or {}) if engine is not None else {}
     out: dict[str, tuple[str, str]] = {}
     seen: set[str] = set()
     for column in names:
@@ -109,29 +108,13 @@ def roles(names: Sequence[Any], engine: Engine) -> dict[str, tuple[str, str]]:
     return out
 
 
-# ---------------------------------------------------------------- values
-def _null(value: Any) -> bool:
-    """True for None, NaN, pd.NA and NaT (without importing pandas)."""
-    if value is None:
-        return True
-    kind = type(value)
-    if kind is float or isinstance(value, np.floating):
-        return math.isnan(value)
-    name = kind.__name__
-    return name in ("NAType", "NaTType") or (isinstance(value, np.datetime64) and bool(np.isnat(value)))
-
-
-def clean(value: Any) -> Any:
-    """A cell as the record value ``score`` takes: nulls as None, arrays as lists, numpy scalars as Python."""
-    if _null(value):
-        return None
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def frame_roles(frame: Any, kind: Kind, engine: Engine | None) -> dict[str, tuple[str, str]]:
+    """:func:`roles` of the frame's columns; a frame with rows but no ``id`` column is refused up front."""
+    role = roles(list(frame.columns) if kind == "pandas" else list(frame.schema.names), engine)
+    if len(frame) and "id" not in role:
+        hint = " (the index is not read: df.reset_index() makes it a column)" if kind == "pandas" else ""
+        raise _bad_column("id", f"no 'id' column: every counterparty needs an id{hint}")
+    return role
 
 
 def _columns(frame: Any, kind: Kind) -> dict[str, list[Any]]:
@@ -171,126 +154,6 @@ class _FrameRows(Sequence[dict[str, Any]]):
         return records(one, self.kind, self.role)[0]
 
 
-# ---------------------------------------------------------------- straight to columns
-def _no_nulls(values: list[Any], mask: Any) -> list[Any]:
-    """``values`` with the positions of ``mask`` set to None."""
-    at = np.flatnonzero(mask)
-    if len(at):
-        values = list(values)
-        for i in at.tolist():
-            values[i] = None
-    return values
-
-
-def _odd_attribute(v: Any) -> bool:
-    """True for a value the validator would refuse or change."""
-    kind = type(v)
-    if kind is str:
-        return bool(len(v) > MAX_TEXT or v != v.strip())
-    if kind is int:
-        return bool(abs(v) > MAX_INT)
-    if kind is float:
-        return not math.isfinite(v)
-    return v is not None and kind is not bool
-
-
-def attribute_columns(
-    lists: dict[str, list[Any]], keep: Collection[str] | None, n: int, bad: B | None = None
-) -> dict[str, Obj]:
-    """Attribute columns from one list of values per attribute, as the record reader makes them.
-
-    A row with a value the validator might treat otherwise is marked in ``bad`` (without
-    ``bad``: raises _Slow); an attribute name it would refuse raises _Slow.
-    """
-    if len(lists) > MAX_ATTRIBUTES:
-        raise _Slow
-    out: dict[str, Obj] = {}
-    for key, values in lists.items():
-        if not 0 < len(key) <= MAX_ATTRIBUTE_KEY or key != key.strip():
-            raise _Slow
-        column = np.full(n, None, dtype=object)
-        column[:] = [clean(v) for v in values]
-        odd = np.fromiter(map(_odd_attribute, column.tolist()), np.bool_, n)
-        if odd.any():
-            if bad is None:
-                raise _Slow
-            bad |= odd
-        out[key] = column
-    if keep is None:
-        return out
-    return {key: out[key] if key in out else np.full(n, None, dtype=object) for key in keep}
-
-
-_LISTS = ("operations", "owners", "trade_partners", "products")
-
-
-def _pandas_lists(frame: Any, role: dict[str, tuple[str, str]]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    """Per field and per attribute: the column's values with nulls as None (lists as lists)."""
-    fields: dict[str, list[Any]] = {}
-    attrs: dict[str, list[Any]] = {}
-    for column in frame.columns:
-        what, key = role[column]
-        series = frame[column]
-        values = series.tolist()
-        if what == "attribute":
-            attrs[key] = values
-            continue
-        values = _no_nulls(values, series.isna().to_numpy())
-        if key in _LISTS and any(type(v) is np.ndarray for v in values):
-            values = [v.tolist() if type(v) is np.ndarray else v for v in values]
-        fields[key] = values
-    return fields, attrs
-
-
-def pandas_columns(frame: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None) -> Columns:
-    """Columns of a DataFrame (nulls as None), read column by column; raises _Slow for anything unusual."""
-    fields, attrs = _pandas_lists(frame, role)
-    n = len(frame)
-    if "attributes" in fields:
-        given = [{} if v is None else v for v in fields.pop("attributes")]
-        _check_types(given, {dict})
-        extra = _fast_attributes(given, keep)
-    else:
-        extra = attribute_columns(attrs, keep, n)
-
-    def need(key: str) -> list[Any]:
-        if key not in fields:
-            raise _Slow
-        return fields[key]
-
-    def get(key: str, default: Any = None) -> list[Any]:
-        return fields[key] if key in fields else [default] * n
-
-    return fast_lists(need, get, extra)
-
-
-def _arrow_chunk(chunk: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None, bad: B) -> Columns:
-    from ._arrow import arrow_columns
-
-    names = chunk.schema.names
-    attrs = {role[name][1]: chunk.column(name).to_pylist() for name in names if role[name][0] == "attribute"}
-    return arrow_columns(chunk, attribute_columns(attrs, keep, chunk.num_rows, bad), bad)
-
-
-def _pandas_chunk(chunk: Any, role: dict[str, tuple[str, str]], keep: Collection[str] | None, bad: B) -> Columns:
-    """Through Arrow when pyarrow is installed (the attributes read by pandas, so no type of theirs
-    changes); else column by column from Python lists, the whole chunk refused at the first odd value."""
-    try:
-        pa = importlib.import_module("pyarrow")
-    except ImportError:
-        return pandas_columns(chunk, role, keep)
-    from ._arrow import arrow_columns
-
-    fields = [c for c in chunk.columns if role[c][0] == "field"]
-    try:
-        table = pa.Table.from_pandas(chunk[fields], preserve_index=False, nthreads=1)
-    except (pa.ArrowException, TypeError, ValueError):
-        raise _Slow from None
-    attrs = {role[c][1]: chunk[c].tolist() for c in chunk.columns if role[c][0] == "attribute"}
-    extra = attribute_columns(attrs, keep, len(chunk), bad)
-    return arrow_columns((table.combine_chunks().to_batches() or [table])[0], extra, bad)
-
-
 CHUNK = 16384
 
 
@@ -301,7 +164,7 @@ def _chunks(frame: Any, kind: Kind) -> Iterator[tuple[int, Any]]:
             yield lo, frame.iloc[lo : lo + CHUNK]
         else:
             part = frame.slice(lo, CHUNK)
-            yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow-table" else part
+            yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow_table" else part
 
 
 def _take(chunk: Any, kind: Kind, at: I64) -> Any:
@@ -338,7 +201,7 @@ def frame_columns(
         index = np.arange(lo, lo + len(chunk), dtype=np.int64)
         bad = np.zeros(len(chunk), np.bool_)
         try:
-            read = _pandas_chunk if kind == "pandas" else _arrow_chunk
+            read = pandas_chunk if kind == "pandas" else arrow_chunk
             cols = read(chunk, role, keep, bad)
         except _Slow:
             parts.records(records(chunk, kind, role), index, keep)
@@ -358,6 +221,22 @@ def frame_columns(
     return cols, parts.errors, rows if parts.errors else None
 
 
+def columns_of(frame: Any) -> Columns:
+    """:class:`~riskscore.Columns` of a DataFrame, Table or RecordBatch (attributes: ``attributes.<name>``
+    columns or an ``attributes`` column); raises the first row's :class:`~riskscore.CounterpartyError`."""
+    kind = frame_kind(frame)
+    if kind is None:
+        refuse_unsupported(frame)
+        raise CounterpartyError(
+            [FieldIssue("", f"expected a DataFrame, Table or RecordBatch, not {type(frame).__name__}")]
+        )
+    role = frame_roles(frame, kind, None)
+    cols, errors, _ = frame_columns(frame, kind, role, None)
+    if errors:
+        raise min(errors, key=lambda e: e.index or 0)
+    return cols
+
+
 def _ids(frame: Any, kind: Kind) -> list[Any] | None:
     if kind == "pandas":
         return frame["id"].tolist() if "id" in frame.columns else None
@@ -370,8 +249,7 @@ def score_frame(
     """Score a DataFrame, Table or RecordBatch (see the module docstring)."""
     from .batch import fallback_reason, score_columns, score_many
 
-    names = list(frame.columns) if kind == "pandas" else list(frame.schema.names)
-    role = roles(names, engine)
+    role = frame_roles(frame, kind, engine)
     reason = engine.batch_fallback if hasattr(engine, "batch_fallback") else fallback_reason(engine)
     if reason is not None:
         batch = score_many(engine, records(frame, kind, role), as_of, errors)

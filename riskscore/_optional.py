@@ -7,8 +7,6 @@ from typing import Any
 
 __all__ = ["module_of", "need"]
 
-_DISTRIBUTION = "counterparty-riskscore"
-
 
 def need(module: str, extra: str | None = None) -> Any:
     """Import ``module`` or raise ``ImportError`` naming the extra that installs it."""
@@ -18,7 +16,7 @@ def need(module: str, extra: str | None = None) -> Any:
         extra = extra or module
         raise ImportError(
             f"this needs {module}, which riskscore does not install by default: "
-            f"pip install '{_DISTRIBUTION}[{extra}]' (or pip install {module})"
+            f"pip install 'counterparty-riskscore[{extra}]' (or pip install {module})"
         ) from exc
 
 

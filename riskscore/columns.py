@@ -236,17 +236,18 @@ class Columns:
 
     @classmethod
     def from_pandas(cls, frame: Any) -> Columns:
-        """From a pandas DataFrame with one counterparty per row and the record's field names.
+        """From a pandas DataFrame, read as :meth:`riskscore.Policy.score_many` reads it (docs/batch.md):
+        nulls (NaN, None, pd.NA) as missing, lists of ``{"country", "share"}`` mappings for owners."""
+        from ._intake import columns_of
 
-        List columns hold Python lists (or ``None``); owners and trade partners hold lists of
-        ``{"country", "share"}`` mappings. Needs the optional ``pandas`` extra.
-        """
-        return cls.from_records(frame.to_dict(orient="records"))
+        return columns_of(frame)
 
     @classmethod
     def from_arrow(cls, table: Any) -> Columns:
-        """From a pyarrow Table with the record's field names (struct lists for owners and partners)."""
-        return cls.from_records(table.to_pylist())
+        """From a pyarrow Table or RecordBatch (lists of structs for owners and partners), read from its buffers."""
+        from ._intake import columns_of
+
+        return columns_of(table)
 
     def problems(self) -> list[tuple[int, str, str]]:
         """Rows that :meth:`riskscore.Policy.score` would refuse: ``(row, field path, message)``.
