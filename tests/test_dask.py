@@ -129,3 +129,21 @@ def test_importing_riskscore_dask_without_dask_names_the_extra(monkeypatch: pyte
     monkeypatch.delitem(sys.modules, "riskscore.dask", raising=False)
     with pytest.raises(ImportError, match=r"counterparty-riskscore\[dask\]"):
         importlib.import_module("riskscore.dask")
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_a_parquet_dataset_read_by_dask_scores_as_in_process(
+    client: Any, policy: riskscore.Policy, tmp_path: Any, backend: str
+) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    dd = _need("dask.dataframe")
+    from riskscore.dask import score_dataframe
+
+    for i, part in enumerate((data.table().slice(0, 150), data.table().slice(150))):
+        pq.write_table(part, tmp_path / f"part-{i}.parquet")
+    ddf = dd.read_parquet(str(tmp_path), dtype_backend=backend)  # default options: lists stay lists
+    got = score_dataframe(policy, ddf, data.AS_OF).compute().reset_index(drop=True)
+    expected = policy.score_many(data.table(), data.AS_OF, errors="collect").to_pandas()
+    pd.testing.assert_frame_equal(got, expected)
