@@ -208,6 +208,7 @@ NOT_CODES = {  # kebab-case strings of the source that are not codes
     "utf-8-sig",
     "cp-1",  # a docstring example id
     "relationship-records",  # the GLEIF API's record type
+    "riskscore-score",  # a Dask task token
 }
 REGISTERED = {**_codes.ERROR_CODES, **_codes.LINT_IDS, **_codes.WARNING_CODES, **_codes.NETWORK_NOTES}
 

@@ -137,7 +137,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def all_codes() -> list[str]:
     """Every registered code once, errors first (``stale-list`` is a lint id and a warning code)."""
-    return list(dict.fromkeys([*_codes.ERROR_CODES, *_codes.LINT_IDS, *_codes.WARNING_CODES]))
+    return list(dict.fromkeys([*_codes.ERROR_CODES, *_codes.LINT_IDS, *_codes.WARNING_CODES, *_codes.NETWORK_NOTES]))
 
 
 @functools.cache
@@ -224,6 +224,11 @@ _HOW = {
         "A `ResultWarning` in `Result.warnings` (`code`, `list_id`, `message`); the score is given, "
         "but it may not reflect every fact.",
     ),
+    "network note": (
+        "Network note",
+        "A `Note` in `Snapshot.notes` or `Closure.notes` (`code`, `message`, the edge numbers) from "
+        "`riskscore.network`: a normalisation problem named, never silently fixed (docs/networks.md).",
+    ),
 }
 
 
@@ -235,6 +240,7 @@ def code_page(code: str) -> str:
             ("error", _codes.ERROR_CODES),
             ("lint", _codes.LINT_IDS),
             ("warning", _codes.WARNING_CODES),
+            ("network note", _codes.NETWORK_NOTES),
         )
         if (meaning := registry.get(code)) is not None
     ]
@@ -271,6 +277,7 @@ def codes_index() -> str:
         ("Errors", _codes.ERROR_CODES),
         ("Lint findings", _codes.LINT_IDS),
         ("Warnings", _codes.WARNING_CODES),
+        ("Network notes", _codes.NETWORK_NOTES),
     ):
         out += [f"## {title}", "", "| code | meaning |", "|---|---|"]
         out += [f"| [`{code}`]({code}.md) | {meaning} |" for code, meaning in registry.items()]
