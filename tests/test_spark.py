@@ -109,6 +109,7 @@ def test_text_typed_lists_and_unknown_columns_are_refused_up_front(spark: Any, p
 
 def test_the_executor_function_reads_the_shipped_policy_once_per_partition(policy: riskscore.Policy) -> None:
     _need("pyarrow")
+    _need("pyspark")
     from riskscore.spark import _ScoreBatches
 
     class Shipped:  # counts reads of .value, as a broadcast's would be
