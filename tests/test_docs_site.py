@@ -20,7 +20,7 @@ import riskscore
 from riskscore import _codes
 
 REPO = Path(__file__).resolve().parents[1]
-REGISTERED = {*_codes.ERROR_CODES, *_codes.LINT_IDS, *_codes.WARNING_CODES}
+REGISTERED = {*_codes.ERROR_CODES, *_codes.LINT_IDS, *_codes.WARNING_CODES, *_codes.NETWORK_NOTES}
 
 
 def test_every_registered_code_links_its_own_page() -> None:
