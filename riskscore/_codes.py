@@ -140,7 +140,7 @@ def docs_anchor(code: str) -> str:
     not registered (pydantic's own error types, such as ``missing``) links to the schema-errors
     section of ``docs/errors.md``.
     """
-    if code in ERROR_CODES or code in LINT_IDS or code in WARNING_CODES:
+    if code in ERROR_CODES or code in LINT_IDS or code in WARNING_CODES or code in NETWORK_NOTES:
         return f"docs/codes/{code}.md"
     return SCHEMA_ERRORS_DOCS
 
