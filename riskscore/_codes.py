@@ -56,6 +56,8 @@ ERROR_CODES: Mapping[str, str] = MappingProxyType(
         "attribute-literal": "an attribute compared with a literal of the wrong type or outside its declaration",
         "attribute-operator": "an operator an attribute's declared type does not support",
         "attribute-declaration": "an attribute declaration that is inconsistent",
+        "network-fact": "a network fact that is inconsistent (both or neither of `required` and `missing_points`, `edges` on an ownership method)",
+        "network-seeds": "a network fact with no seeds (neither `flags` nor `lists`)",
         "bad-pattern": "a declared attribute pattern that is invalid or could be slow",
         # amendment files
         "amend-conflict": "an amendment contradicts the list data or precedes the entry's last change",

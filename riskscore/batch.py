@@ -738,6 +738,7 @@ class BatchResult:
         self._cols: Columns | None = None  # the columns scored (vectorised mode)
         self._col_of: dict[int, int] | None = None  # input row -> column row, when they differ
         self._unknown: dict[str, set[str]] = {}  # per-row mode: list id -> unknown countries seen
+        self._annotate: Any = None  # with a network: adds each row's network proofs (Policy.score_many)
         self.mode = mode
         self.fallback_reason = fallback_reason
         self.tier_ids = [t.id for t in engine.tiers]
@@ -785,7 +786,8 @@ class BatchResult:
             from .counterparty import parse_counterparty
 
             cp = parse_counterparty(self._source[i], i)
-        return self._engine.score(cp, self.as_of)
+        result = self._engine.score(cp, self.as_of)
+        return result if self._annotate is None else self._annotate(result)
 
     def row_warnings(self, i: int) -> list[ResultWarning]:
         """Row ``i``'s warnings, as :meth:`~riskscore.Policy.score` gives them (``batch[i].warnings``).

@@ -26,11 +26,13 @@ import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import _lists_cli, _progress
 from ._data_versions import data_versions
 from ._digest import CANONICAL_VERSION, record_digest
+from ._network.files import read_network_file
+from ._network.graph import Network
 from ._records import Record, Refusal, display_name, read_records
 from ._reporting import Run, err, shown
 from ._version import __version__
@@ -42,7 +44,30 @@ __all__ = ["main"]
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    return load_policy(args.policy)
+    policy = load_policy(args.policy)
+    path = getattr(args, "network", None)
+    if path is None:
+        return policy
+    network, notes = read_network_file(Path(path), args.network_format)
+    for note in notes:
+        err(f"riskscore: network {path}: {note}")
+    return cast("Policy", _WithNetwork(policy, network))
+
+
+class _WithNetwork:
+    """A policy that scores with a network (``--network``): the rest is the policy's own."""
+
+    def __init__(self, policy: Policy, network: Network) -> None:
+        self._policy, self._network = policy, network
+
+    def score(self, counterparty: Any, as_of: Any = None) -> Any:
+        return self._policy.score(counterparty, as_of, network=self._network)
+
+    def score_many(self, counterparties: Any, as_of: Any = None, *, errors: Any = "raise") -> Any:
+        return self._policy.score_many(counterparties, as_of, errors=errors, network=self._network)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._policy, name)
 
 
 def _refused(item: Record, exc: CounterpartyError) -> Refusal:
@@ -336,6 +361,20 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("file", help="JSON or JSON Lines file of counterparties ('-' for stdin)")
         sp.add_argument("--policy", type=Path, default=None, help="policy file or folder (default: bundled)")
         sp.add_argument("--as-of", default=None, help="scoring date YYYY-MM-DD (default: today)")
+        sp.add_argument(
+            "--network",
+            default=None,
+            metavar="FILE",
+            help="score with this ownership and trade network: the policy's network facts are derived for each "
+            "counterparty (its id is a node id) and explanations show the paths (docs/networks.md)",
+        )
+        sp.add_argument(
+            "--network-format",
+            choices=("ftm", "bods", "gleif"),
+            default=None,
+            help="the network file's format: FollowTheMoney JSON Lines (default for .jsonl/.ndjson), "
+            "BODS 0.4 statements or GLEIF Level 2 relationship records (a JSON array or JSON Lines)",
+        )
 
     s = sub.add_parser("score", help="score counterparties")
     common(s)

@@ -67,6 +67,30 @@ def brief(result: Result, *, markdown: bool = False) -> str:
     return f"- {line}" if markdown else line
 
 
+def split_proofs(facts: list[str], shown: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """The plain facts, and the network proofs (``network: NAME = ...`` and its indented
+    lines); a proof whose evidence is already ``shown`` is cut to its first line."""
+    plain: list[str] = []
+    proofs: list[list[str]] = []
+    for fact in facts:
+        if fact.startswith("network: "):
+            proofs.append([fact.removeprefix("network: ")])
+        elif proofs and fact.startswith("  "):
+            proofs[-1].append(fact[2:])
+        elif not fact.startswith("attribute "):  # the proof says it better
+            plain.append(fact)
+    out: list[str] = []
+    for proof in proofs:
+        key = "\n".join(proof[1:])
+        if shown is not None and key in shown and len(proof) > 2:
+            out.append(proof[0] + " (the same holdings as above)")
+            continue
+        if shown is not None:
+            shown.add(key)
+        out += [proof[0], *("  " + line for line in proof[1:])]
+    return plain, out
+
+
 def _normal(result: Result, out: Layout) -> None:
     header(out, result)
     notes = Footnotes()
@@ -78,20 +102,27 @@ def _normal(result: Result, out: Layout) -> None:
     sums = [arithmetic(c) for c in ordered]
     width = 0 if out.markdown else max((len(s) for s, _ in sums), default=0)
     for c, (calc, note) in zip(ordered, sums, strict=True):
-        why = deciding(c.facts, c.items, out) or c.reason
+        facts, proof = split_proofs(c.facts)
+        why = deciding(facts, c.items, out) or c.reason
         marks = notes.marks(c.sources)
         rule = out.code(f"{c.factor}/{c.rule_id}")
         out.item(f"{calc.ljust(width)}  {rule}{note}: {why}{' ' + marks if marks else ''}")
+        for line in proof:
+            out.sub(line)
     if not result.contributions:
         out.item("(no rule fired)")
     changed = [o for o in result.overrides if o.changed]
     unchanged = [o for o in result.overrides if not o.changed]
     if result.overrides:
         out.section("Overrides")
+    shown: set[str] = set()
     for o in changed:
-        why = deciding(o.facts, o.items, out)
+        facts, proof = split_proofs(o.facts, shown)
+        why = deciding(facts, o.items, out)
         marks = notes.marks(o.sources)
         out.item(f"{override_line(o, out)}{': ' + why if why else ''}{' ' + marks if marks else ''}")
+        for line in proof:
+            out.sub(line)
     if unchanged:
         out.item(f"({len(unchanged)} more fired without changing the score or tier; verbose lists them)")
     _warnings(result, out)

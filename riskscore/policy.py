@@ -24,14 +24,17 @@ from pydantic import BaseModel, ValidationError
 from . import _amend
 from . import conditions as cond
 from ._dates import DateProblem, parse_date
+from ._netfacts import NetworkFacts, derived_attributes, fact_readers
+from ._network.errors import NetworkError
+from ._network.graph import Network
 from ._verify import Verification, verify
 from ._yaml import MAX_FILE_BYTES, LocatedData, NodeBudget, PathKey, load_bytes
 from .attributes import declaration_issues
-from .batch import BatchResult, score_many
+from .batch import BatchError, BatchResult, score_many
 from .columns import Columns, fast_record
 from .counterparty import Counterparty, parse_counterparty
 from .engine import Engine
-from .errors import AsOfError, Issue, PolicyError
+from .errors import AsOfError, CounterpartyError, Issue, PolicyError
 from .lists import JurisdictionList, PathErrors
 from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, ConditionRule, PolicyModel
 from .result import Result
@@ -337,6 +340,9 @@ class _Checker:
 
     def run(self) -> None:
         m = self.model
+        for name, fact in (m.network or {}).items():
+            for i, list_id in enumerate(fact.seeds.lists):
+                self._list_ref(("network", name, "seeds", "lists", i), list_id, "country")
         for i, lp in enumerate(m.country_risk.lists):
             self._list_ref(("country_risk", "lists", i, "list"), lp.list, "country")
         self._unique("factors", [f.id for f in m.factors])
@@ -500,8 +506,36 @@ def _load_lists(
     return lists, origin
 
 
+def _record(counterparty: Counterparty | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(counterparty, Counterparty):
+        return counterparty.model_dump(exclude_none=True)
+    if not isinstance(counterparty, Mapping):
+        return parse_counterparty(counterparty).model_dump(exclude_none=True)  # raises the usual error
+    return counterparty
+
+
+def _is_frame(value: Any) -> bool:
+    from ._intake import frame_kind
+
+    return frame_kind(value) is not None
+
+
 def _compile(located: LocatedData, policy_path: Path, reader: _Reader) -> Policy:
     model = validate_located(PolicyModel, located)
+    if model.network:
+        clashes = [name for name in model.network if name in (model.attributes or {})]
+        if clashes:
+            raise PolicyError(
+                [
+                    _issue(
+                        located, ("network", name), f"{name!r} is both a network fact and an attribute", "duplicate-id"
+                    )
+                    for name in clashes
+                ]
+            )
+        model = model.model_copy(
+            update={"attributes": {**(model.attributes or {}), **derived_attributes(model.network)}}
+        )
     lists, files = _load_lists(model, located, policy_path, reader)
     issues: list[Issue] = []
     known = sorted({auth for lst in lists.values() for auth in lst.authorities})
@@ -535,7 +569,7 @@ class Policy:
     Create it with :func:`riskscore.load_policy`.
     """
 
-    __slots__ = ("_engine", "_files", "_path")
+    __slots__ = ("_engine", "_files", "_netcache", "_path", "_readers")
 
     def __init__(
         self,
@@ -548,6 +582,8 @@ class Policy:
         self._engine = Engine(model, lists, _fingerprint(model, lists), authorities)
         self._path = path
         self._files = dict(files or {})
+        self._readers = fact_readers(model)
+        self._netcache: dict[tuple[int, date], tuple[Network, NetworkFacts]] = {}
 
     @property
     def path(self) -> Path:
@@ -594,14 +630,29 @@ class Policy:
         """Tier ids from lowest to highest."""
         return [t.id for t in self._engine.tiers]
 
-    def score(self, counterparty: Counterparty | Mapping[str, Any], as_of: date | str | None = None) -> Result:
+    def score(
+        self,
+        counterparty: Counterparty | Mapping[str, Any],
+        as_of: date | str | None = None,
+        *,
+        network: Network | None = None,
+    ) -> Result:
         """Score one counterparty (a :class:`Counterparty` or a plain mapping) on ``as_of``.
 
-        ``as_of`` is a ``date`` or ``"YYYY-MM-DD"`` (default: today). Raises
-        :class:`~riskscore.CounterpartyError` naming the field path of bad input.
+        ``as_of`` is a ``date`` or ``"YYYY-MM-DD"`` (default: today). With ``network`` (a
+        :class:`~riskscore.Network`), the policy's ``network:`` facts are derived for the node
+        whose id is the counterparty's id, read by the conditions as attributes, and each
+        contribution and override that read one carries its proof in ``facts`` (see
+        docs/networks.md). Raises :class:`~riskscore.CounterpartyError` naming the field path
+        of bad input (``id`` for a counterparty that is not a node of the network).
         """
-        cp = fast_record(counterparty) or parse_counterparty(counterparty)
-        return self._engine.score(cp, parse_as_of(as_of))
+        day = parse_as_of(as_of)
+        facts = self._network_facts(network, day)
+        if facts is None:
+            cp = fast_record(counterparty) or parse_counterparty(counterparty)
+            return self._engine.score(cp, day)
+        cp = parse_counterparty(facts.inject(_record(counterparty)))
+        return facts.annotate(self._engine.score(cp, day), self._readers, cp.id)
 
     def score_many(
         self,
@@ -609,6 +660,7 @@ class Policy:
         as_of: date | str | None = None,
         *,
         errors: Literal["raise", "collect"] = "raise",
+        network: Network | None = None,
     ) -> BatchResult:
         """Score many counterparties at numpy speed, with the same numbers as :meth:`score`.
 
@@ -618,8 +670,46 @@ class Policy:
         of arrays in input order; ``batch[i]`` is the :class:`Result` of row ``i``. Bad rows
         raise one :class:`~riskscore.batch.BatchError` listing each (index and field path),
         or with ``errors="collect"`` are left out and listed in ``batch.errors``.
+
+        ``network``: as in :meth:`score`, for an iterable of records (a counterparty that is
+        not a node of the network is refused even under ``errors="collect"``: the network must
+        cover the batch it scores).
         """
-        return score_many(self._engine, counterparties, parse_as_of(as_of), errors)
+        day = parse_as_of(as_of)
+        facts = self._network_facts(network, day)
+        if facts is None:
+            return score_many(self._engine, counterparties, day, errors)
+        if isinstance(counterparties, Columns) or not isinstance(counterparties, Iterable) or _is_frame(counterparties):
+            raise NetworkError("score_many(network=...) takes an iterable of records (mappings or Counterparty)")
+        records, bad = [], []
+        for i, record in enumerate(counterparties):
+            try:
+                records.append(facts.inject(_record(record), i))
+            except CounterpartyError as exc:
+                bad.append(exc)
+        if bad:
+            raise BatchError(bad)
+        batch = score_many(self._engine, records, day, errors)
+        readers = self._readers
+        batch._annotate = lambda result: facts.annotate(result, readers, result.counterparty_id)
+        return batch
+
+    def _network_facts(self, network: Network | None, day: date) -> NetworkFacts | None:
+        """The policy's network facts on ``network`` and ``day`` (the last 4 kept)."""
+        if network is None:
+            return None
+        specs = self._engine.model.network
+        if not specs:
+            raise NetworkError("the policy declares no network facts (a `network:` section); nothing reads the network")
+        key = (id(network), day)
+        hit = self._netcache.get(key)
+        if hit is not None and hit[0] is network:
+            return hit[1]
+        facts = NetworkFacts(specs, network, day, self._engine.lists)
+        if len(self._netcache) >= 4:
+            self._netcache.pop(next(iter(self._netcache)), None)
+        self._netcache[key] = (network, facts)
+        return facts
 
     def verify(
         self,

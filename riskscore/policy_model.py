@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
+from ._network.spec import NetworkFact
 from .conditions import Condition
 
 if sys.version_info >= (3, 11):
@@ -425,6 +426,12 @@ class PolicyModel(_Model):
         max_length=100,
         description="The custom attributes the policy reads, by name. When given, every attribute a condition "
         "reads must be declared here; unset: attributes are untyped (a lint warning).",
+    )
+    network: dict[AttributeName, NetworkFact] | None = Field(
+        default=None,
+        max_length=50,
+        description="Facts derived from a portfolio network (ownership statuses, exposures), by name; each is "
+        "declared as the attribute of the same name that conditions read (see docs/networks.md).",
     )
     country_risk: CountryRiskConfig = Field(description="How a country's risk points are found from the lists.")
     factors: list[Factor] = Field(min_length=1, description="The weighted factors of the score.")

@@ -130,9 +130,9 @@ def only_authorities(path: Path, authorities: list[str]) -> None:
     text = re.sub(r"\n *- \{list: (\w+),[^\n]*", lambda m: m.group(0) if m.group(1) in applied else "", text)
 
     def kept(m: re.Match[str]) -> str:
-        return "list: [" + ", ".join(x for x in m.group(1).split(", ") if x in applied) + "]"
+        return f"{m.group(1)}: [" + ", ".join(x for x in m.group(2).split(", ") if x in applied) + "]"
 
-    path.write_text(re.sub(r"list: \[([\w, ]+)\]", kept, text))
+    path.write_text(re.sub(r"(lists?): \[([\w, ]+)\]", kept, text))
 
 
 def test_an_eu_only_policy_applies_eu_and_fatf_lists_only(tmp_path: Path) -> None:

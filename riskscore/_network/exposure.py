@@ -54,6 +54,14 @@ class Exposure:
         return out
 
 
+def _positions(idx: I32, arg: I32) -> I32:
+    """Edge numbers of the per-node best positions (-1 none); no edges: all -1."""
+    if idx.size == 0:
+        return np.full(arg.shape, -1, dtype=np.int32)
+    out: I32 = np.where(arg >= 0, idx[np.maximum(arg, 0)], -1).astype(np.int32)
+    return out
+
+
 def _hop(src: I32, dst: I32, w: F64, x: F64, n: int) -> tuple[F64, F64, I32]:
     """One hop pulling x from ``src`` to ``dst``: (sum, max, argmax edge position)."""
     contrib = w * x[src]
@@ -82,7 +90,7 @@ def look_through(snap: Snapshot, seeds: npt.NDArray[np.bool_], max_hops: int = 1
         hi = _hop(src, dst, w_hi, hi, n)[0]
         tot_lo += lo
         tot_hi += hi
-        edges.append(np.where(arg >= 0, idx[np.maximum(arg, 0)], -1).astype(np.int32))
+        edges.append(_positions(idx, arg))
         values.append(best)
         if not hi.any():
             break
@@ -131,14 +139,20 @@ def hop_distance(
 
 
 def damped_sum(
-    snap: Snapshot, risk: F64, kinds: tuple[str, ...] = ("supplier", "customer"), alpha: float = 0.5, max_hops: int = 3
+    snap: Snapshot,
+    risk: F64,
+    kinds: tuple[str, ...] = ("supplier", "customer"),
+    alpha: float = 0.5,
+    max_hops: int = 3,
+    upper: bool = False,
 ) -> Exposure:
     """Trade exposure E = sum_{h=1..K} alpha^h W^h r (a node is exposed through its partners:
-    edge src = the trader, dst = the partner, share = the partner's part of src's trade)."""
+    edge src = the trader, dst = the partner, share = the partner's part of src's trade).
+    ``upper``: read each share's upper bound (an unknown share as 100 %), else its lower bound."""
     e = snap.net.edges
     n = len(snap.net)
     idx = np.concatenate([snap.edges(k, direct_only=True) for k in kinds])
-    src, dst, w = e["src"][idx], e["dst"][idx], e["share_lo"][idx] / PPM
+    src, dst, w = e["src"][idx], e["dst"][idx], e["share_hi" if upper else "share_lo"][idx] / PPM
     x = risk.astype(np.float64)
     total = np.zeros(n)
     edges, values = [], []
@@ -147,7 +161,7 @@ def damped_sum(
         scale *= alpha
         x, best, arg = _hop(dst, src, w, x, n)
         total += scale * x
-        edges.append(np.where(arg >= 0, idx[np.maximum(arg, 0)], -1).astype(np.int32))
+        edges.append(_positions(idx, arg))
         values.append(scale * best)
         if not x.any():
             break
