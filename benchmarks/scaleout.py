@@ -160,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         (
             "in-process score_many (Arrow in, Arrow out)",
             _best(lambda: policy.score_many(table, AS_OF).to_arrow(), args.repeat),
-        )
+        ),
+        (
+            "in-process score_many (DataFrame in, DataFrame out)",
+            _best(lambda: policy.score_many(df, AS_OF).to_pandas(), args.repeat),
+        ),
     ]
     if args.only != "spark":
         rows += bench_dask(policy, df, args, batch.to_pandas())
