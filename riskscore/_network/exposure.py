@@ -20,7 +20,7 @@ import numpy.typing as npt
 from .graph import PPM
 from .snapshot import Snapshot
 
-__all__ = ["Exposure", "damped_sum", "hop_distance", "look_through"]
+__all__ = ["Exposure", "best_paths", "damped_sum", "hop_distance", "look_through"]
 
 F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
@@ -52,6 +52,33 @@ class Exposure:
             out.append(edge)
             node = int(e["dst"][edge] if forward else e["src"][edge])
         return out
+
+
+def best_paths(snap: Snapshot, exposure: Exposure, *, forward: bool) -> npt.NDArray[np.int32]:
+    """The strongest path of every node at once: an ``(n, hops)`` matrix of edge numbers, the
+    node's own edge first and the seed end last, padded with -1 (vectorised
+    :meth:`Exposure.path`; ``forward`` as there)."""
+    n = len(snap.net)
+    hops = len(exposure.best_value)
+    out = np.full((n, max(hops, 1)), -1, dtype=np.int32)
+    if not hops:
+        return out
+    values = np.stack(exposure.best_value)  # (hops, n)
+    h = np.argmax(values, axis=0)
+    alive = values[h, np.arange(n)] > 0
+    node = np.arange(n, dtype=np.int64)
+    far = snap.net.edges["dst" if forward else "src"]
+    edges = np.stack(exposure.best_edge)  # (hops, n)
+    for col in range(hops):
+        step = h - col
+        alive &= step >= 0
+        if not alive.any():
+            break
+        edge = np.where(alive, edges[np.maximum(step, 0), node], -1)
+        alive &= edge >= 0
+        out[alive, col] = edge[alive]
+        node = np.where(alive, far[np.maximum(edge, 0)], node)
+    return out
 
 
 def _positions(idx: I32, arg: I32) -> I32:
