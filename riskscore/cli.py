@@ -370,10 +370,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument(
             "--network-format",
-            choices=("ftm", "bods", "gleif"),
+            choices=("ftm", "bods", "gleif", "tables"),
             default=None,
             help="the network file's format: FollowTheMoney JSON Lines (default for .jsonl/.ndjson), "
-            "BODS 0.4 statements or GLEIF Level 2 relationship records (a JSON array or JSON Lines)",
+            "BODS 0.4 statements or GLEIF Level 2 relationship records (a JSON array or JSON Lines), or tables: a "
+            "folder with nodes.csv and edges.csv (default for a folder)",
         )
 
     s = sub.add_parser("score", help="score counterparties")

@@ -5,7 +5,7 @@ records; take its snapshot on a date with :meth:`Network.at`; derive statuses wi
 method (:class:`Method`, :class:`Closure`, each status with its :meth:`Closure.proof`) and
 exposures (:func:`look_through`, :func:`hop_distance`, :func:`damped_sum`). See
 docs/networks.md for each method's legal source and what it does not decide for you. Policy
-rule kinds over these statuses come with the compiled-program core.
+facts over these statuses are declared in its `network:` section (docs/networks.md, "In a policy").
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ._network.graph import EDGE_KINDS, NODE_KINDS, Network
 from ._network.ownership import METHODS, Closure, Method, Proof, Stake
 from ._network.shares import Share, parse_percentage
 from ._network.snapshot import Note, Snapshot
+from ._network.tables import read_tables
 
 __all__ = [
     "EDGE_KINDS",
@@ -39,4 +40,5 @@ __all__ = [
     "read_bods",
     "read_ftm",
     "read_gleif",
+    "read_tables",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import riskscore
 from riskscore.batch import BatchError
 from riskscore.cli import main
-from riskscore.network import Network, read_ftm
+from riskscore.network import Network, read_ftm, read_tables
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "network"
@@ -216,3 +217,41 @@ def test_cli_explain_with_a_network_shows_the_path(capsys):
     out = capsys.readouterr().out
     assert "score 50 -> tier HIGH" in out
     assert "<- 100 % held by 'Ivan Ivanov' (p-ivanov) [listed]" in out
+
+
+# ---------------------------------------------------------------- node and edge tables
+
+
+def test_csv_tables_score_as_the_ftm_export_does(policy, net, cps):
+    tables, notes = read_tables(EXAMPLES / "tables" / "nodes.csv", EXAMPLES / "tables" / "edges.csv")
+    assert notes == []
+    for cp in cps.values():
+        a, b = policy.score(cp, DAY, network=net), policy.score(cp, DAY, network=tables)
+        assert (a.score, a.tier, _overrides(a)) == (b.score, b.tier, _overrides(b))
+    text = "\n".join(policy.score(cps["tr-bosporus"], DAY, network=tables).overrides[0].facts)
+    assert "valid 2022-09-01 to ..., source register extract own-2" in text  # a month-only date, its source
+
+
+def test_tables_from_pandas_and_arrow_equal_the_csv(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    nodes = pd.read_csv(EXAMPLES / "tables" / "nodes.csv", dtype=str)
+    edges = pd.read_csv(EXAMPLES / "tables" / "edges.csv", dtype=str)
+    ref, _ = read_tables(EXAMPLES / "tables" / "nodes.csv", EXAMPLES / "tables" / "edges.csv")
+    for n, _ in (read_tables(nodes, edges), read_tables(pa.Table.from_pandas(nodes), pa.Table.from_pandas(edges))):
+        assert n.n_edges == ref.n_edges and list(n.ids) == list(ref.ids)
+        assert (n.edges["share_lo"] == ref.edges["share_lo"]).all()
+
+
+@pytest.mark.parametrize(
+    ("edges", "message"),
+    [
+        ({"src": ["a"], "dst": ["b"], "kind": ["ownership"], "share": ["lots"]}, "edges[0].share"),
+        ({"src": ["a"], "dst": ["b"], "kind": ["ownership"], "valid_from": ["2020-13"]}, "edges[0].valid_from"),
+        ({"src": ["a"], "dst": ["b"], "kind": ["ownership"], "joint": ["maybe"]}, "edges[0].joint"),
+        ({"src": ["a"], "dst": ["b"], "kind": ["ownership"], "pct": ["5"]}, "unknown column 'pct'"),
+    ],
+)
+def test_a_bad_table_value_is_refused_with_its_row_and_column(edges, message):
+    with pytest.raises(riskscore.NetworkError, match=re.escape(message)):
+        read_tables({"id": ["a", "b"]}, edges)

@@ -9,6 +9,7 @@ from typing import Any
 from .adapters import read_bods, read_ftm, read_gleif
 from .errors import NetworkError
 from .graph import Network
+from .tables import read_tables
 
 __all__ = ["read_network_file"]
 
@@ -30,8 +31,11 @@ def _json_records(path: Path, text: str) -> list[Any]:
 def read_network_file(path: Path, fmt: str | None = None) -> tuple[Network, list[str]]:
     """The network in ``path`` and the adapter's normalisation warnings (naming the records).
 
-    ``fmt``: ``ftm``, ``bods`` or ``gleif``; by default FollowTheMoney for ``.jsonl`` and
+    ``fmt``: ``ftm``, ``bods``, ``gleif`` or ``tables`` (a folder holding ``nodes.csv`` and
+    ``edges.csv``); by default ``tables`` for a folder, FollowTheMoney for ``.jsonl`` and
     ``.ndjson`` files and BODS otherwise."""
+    if fmt == "tables" or (fmt is None and path.is_dir()):
+        return read_tables(path / "nodes.csv", path / "edges.csv")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
