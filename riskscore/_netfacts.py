@@ -230,7 +230,56 @@ class NetworkFacts:
                 [FieldIssue(f"attributes.{clash[0]}", "derived from the network; do not give it as well")], index=index
             )
         given.update({name: fact.value(node) for name, fact in self.facts.items()})
-        return {**record, "attributes": given}
+        out = {**record, "attributes": given}
+        for field, kinds in (("owners", ("ownership",)), ("trade_partners", ("supplier", "customer"))):
+            items = record.get(field)
+            if isinstance(items, list) and any(isinstance(x, Mapping) and "entity" in x for x in items):
+                out[field] = [self._resolve(field, k, x, node, kinds, index) for k, x in enumerate(items)]
+        return out
+
+    def _resolve(self, field: str, k: int, item: Any, node: int, kinds: tuple[str, ...], index: int | None) -> Any:
+        """An owner or partner named by entity id, with its country (and name, and share when an
+        exact edge states it) from the network; refused when the network cannot answer."""
+        if not isinstance(item, Mapping) or "entity" not in item:
+            return item
+        where = f"{field}[{k}].entity"
+
+        def refuse(message: str) -> CounterpartyError:
+            return CounterpartyError([FieldIssue(where, message)], index=index)
+
+        entity = item["entity"]
+        try:
+            other = self.net.number(str(entity))
+        except Exception:
+            raise refuse(f"{entity!r} is not a node of the network") from None
+        country = self.net.country(other)
+        if item.get("country") is None and country is None:
+            raise refuse(f"{entity!r} has no country in the network; give `country` too")
+        out = {k2: v for k2, v in item.items() if k2 != "entity"}
+        out.setdefault("country", country)
+        if field == "owners" and out.get("name") is None:
+            names = self.net.names
+            out["name"] = (names[other] if names is not None else None) or self.net.node_id(other)
+        if out.get("share") is None:
+            out["share"] = self._edge_share(other, node, kinds, where, index)
+        return out
+
+    def _edge_share(self, other: int, node: int, kinds: tuple[str, ...], where: str, index: int | None) -> float:
+        e = self.snap.net.edges
+        owned = kinds == ("ownership",)  # an owner's edge enters the counterparty; a partner's leaves it
+        for kind in kinds:
+            for edge in self.snap.gather(kind, np.array([node], dtype=np.int32), reverse=owned):
+                if int(e["src" if owned else "dst"][edge]) == other:
+                    if bool(e["share_known"][edge]) and e["share_lo"][edge] == e["share_hi"][edge]:
+                        return float(e["share_lo"][edge]) / 1_000_000
+                    raise CounterpartyError(
+                        [FieldIssue(where.replace(".entity", ".share"), "the network states no exact share; give it")],
+                        index=index,
+                    )
+        raise CounterpartyError(
+            [FieldIssue(where.replace(".entity", ".share"), "no share given and no edge of the network states one")],
+            index=index,
+        )
 
     def proof(self, name: str, cp_id: str) -> list[str]:
         """The proof lines of one fact for one counterparty."""

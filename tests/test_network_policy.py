@@ -255,3 +255,25 @@ def test_tables_from_pandas_and_arrow_equal_the_csv(tmp_path):
 def test_a_bad_table_value_is_refused_with_its_row_and_column(edges, message):
     with pytest.raises(riskscore.NetworkError, match=re.escape(message)):
         read_tables({"id": ["a", "b"]}, edges)
+
+
+def test_owners_and_partners_named_by_entity_id_take_country_name_and_share_from_the_network(policy, net, cps):
+    cp = {
+        **cps["tr-bosporus"],
+        "owners": [{"entity": "cy-aphrodite"}],
+        "trade_partners": [{"entity": "de-muster", "share": 0.5}],
+    }
+    r = policy.score(cp, DAY, network=net)
+    owner = next(c for c in r.contributions if c.rule_id == "owner_country")
+    assert (
+        owner.items[0].code == "CY" and owner.items[0].share == 0.6 and owner.items[0].name == "Aphrodite Holdings Ltd"
+    )
+    assert (r.score, r.tier) == (policy.score(cps["tr-bosporus"], DAY, network=net).score, "high")
+    for owners, path in (([{"entity": "nobody"}], "owners[0].entity"), ([{"entity": "p-ivanov"}], "owners[0].share")):
+        with pytest.raises(riskscore.CounterpartyError) as exc:
+            policy.score({**cp, "owners": owners}, DAY, network=net)
+        assert exc.value.issues[0].path == path
+    with pytest.raises(riskscore.CounterpartyError):  # without a network an entity id cannot be resolved
+        policy.score(cp, DAY)
+    batch = policy.score_many([cp], DAY, network=net)
+    assert batch[0].model_dump() == r.model_dump()
