@@ -149,10 +149,11 @@ def verify(
     policy: Policy,
     stored: Result | Mapping[str, Any] | str | bytes,
     counterparty: Counterparty | Mapping[str, Any],
+    network: Any = None,
 ) -> Verification:
     """Re-score ``counterparty`` under ``policy`` on ``stored.as_of`` and compare (see the module)."""
     old = stored_result(stored)
-    new = policy.score(counterparty, old.as_of)
+    new = policy.score(counterparty, old.as_of, network=network)
     names = [*_KINDS, *(n for n in Result.model_fields if n not in _KINDS and n != "as_of")]
     differences = [
         _difference(name, getattr(old, name), getattr(new, name))

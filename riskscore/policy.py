@@ -715,6 +715,8 @@ class Policy:
         self,
         result: Result | Mapping[str, Any] | str | bytes,
         counterparty: Counterparty | Mapping[str, Any],
+        *,
+        network: Network | None = None,
     ) -> Verification:
         """Re-score ``counterparty`` on ``result.as_of`` and say whether the stored ``result``
         reproduces and, if not, what differs (policy fingerprint, engine or data versions, input
@@ -723,8 +725,10 @@ class Policy:
         ``result`` is a :class:`Result`, its ``model_dump()`` dict or its JSON text (a stored
         decision); a result that is not valid raises :class:`~riskscore.errors.ResultError`.
         Returns a :class:`~riskscore.Verification`; see docs/scoring.md, "Reproduce a decision".
+        A result scored with a network reproduces with the same ``network`` (its digest covers
+        the derived facts).
         """
-        return verify(self, result, counterparty)
+        return verify(self, result, counterparty, network)
 
     def __repr__(self) -> str:
         return f"<riskscore.Policy {self.id} {self.version} {self.fingerprint[:12]}>"

@@ -277,3 +277,9 @@ def test_owners_and_partners_named_by_entity_id_take_country_name_and_share_from
         policy.score(cp, DAY)
     batch = policy.score_many([cp], DAY, network=net)
     assert batch[0].model_dump() == r.model_dump()
+
+
+def test_a_decision_scored_with_a_network_reproduces_with_it(policy, net, cps):
+    stored = policy.score(cps["de-weser"], DAY, network=net).model_dump_json()
+    assert policy.verify(stored, cps["de-weser"], network=net).reproduces
+    assert not policy.verify(stored, cps["de-weser"]).reproduces  # without it the derived facts are missing
