@@ -247,7 +247,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     policy, as_of = _policy(args), parse_as_of(args.as_of)
     run = Run(args.file)
     report = AuditReport(policy, title=args.title, max_details=args.max_details, max_rows=args.max_rows)
-    for item in read_records(args.file):  # progress hook: AuditReport(progress=callback(count))
+    bar = _progress.start(None, "reported", args.progress)
+    for item in _progress.counted(read_records(args.file), bar):
         if isinstance(item, Record):
             if args.id is not None and isinstance(item.data, dict) and str(item.data.get("id")) != args.id:
                 continue
@@ -416,6 +417,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "--max-rows", type=_number(int, 0, 10_000_000), default=10_000, help="most summary table rows (default 10000)"
     )
+    _progress.add_argument(rp)
     rp.set_defaults(func=_cmd_report)
     v = sub.add_parser("validate", help="validate a policy and its lists")
     v.add_argument("path", nargs="?", type=Path, default=None, help="policy file or folder (default: bundled)")

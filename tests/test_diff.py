@@ -187,14 +187,14 @@ def test_the_policy_content_diff_names_each_kind_of_change(tmp_path: Path) -> No
         ("        missing_points: 50\n        reason: \"incorporated", "        missing_points: 60\n        reason: \"incorporated"),
         ("    points: 10\n", "    points: 15\n"),
         ("{id: medium, min: 25,", "{id: medium, min: 30,"),
-        ("    version: \"2026.12.0\"".strip(), "version: \"2026.12.1\""),
+        ("    version: \"2026.12.1\"".strip(), "version: \"2026.12.2\""),
     )  # fmt: skip
     text = changed.read_text()
     rule = text[text.index("      - id: products_unknown_with_exposure") : text.index("\noverrides:")]
     changed.write_text(text.replace(rule, rule.replace("products_unknown_with_exposure", "products_not_given")))
     report = _diff(REPO / "rules" / "default", changed)
     got = {(c.section, c.item, c.change, c.field): (c.old, c.new) for c in report.content}
-    assert got[("policy", "policy", "changed", "version")] == ("2026.12.0", "2026.12.1")
+    assert got[("policy", "policy", "changed", "version")] == ("2026.12.1", "2026.12.2")
     assert got[("factors", "incorporation", "changed", "weight")] == (0.30, 0.35)
     assert got[("factors", "operations", "changed", "weight")] == (0.10, 0.05)
     assert got[("country_risk", "country_risk", "changed", "baseline")] == (5, 6)
@@ -208,7 +208,7 @@ def test_the_policy_content_diff_names_each_kind_of_change(tmp_path: Path) -> No
     assert not any(c.section in ("authorities", "lists", "list_entries") for c in report.content)
     lines = report.render("text")
     assert "  rules: incorporation_country changed missing_points: 50 -> 60" in lines
-    assert "  policy changed version: 2026.12.0 -> 2026.12.1" in lines
+    assert "  policy changed version: 2026.12.1 -> 2026.12.2" in lines
     assert "diff-same-version" not in lines  # the version changed
 
 
@@ -228,7 +228,7 @@ def test_content_diff_of_an_authority_change_and_its_warnings() -> None:
     warnings = {w.code: w.message for w in report.policy_warnings}
     assert set(warnings) == {"diff-same-version", "diff-authorities"}
     assert (
-        "2026.12.0" in warnings["diff-same-version"]
+        "2026.12.1" in warnings["diff-same-version"]
         and "no longer applied: Egmont, FATF, UK, UN, US" in (warnings["diff-authorities"])
     )
     md = report.render("markdown")

@@ -115,3 +115,6 @@ def test_progress_on_a_terminal_and_not_when_piped() -> None:
     assert "\rscored: 8, 0 refused, " in err_tty
     assert "\r" not in err_pipe and "scored:" not in err_pipe
     assert out_tty == out_pipe and "\r" not in out_tty  # stdout is the same either way
+    report_tty = _run_on(True, "report", str(EXAMPLES), "--as-of", "2026-07-01", "-o", os.devnull)[1]
+    report_pipe = _run_on(False, "report", str(EXAMPLES), "--as-of", "2026-07-01", "-o", os.devnull)[1]
+    assert "\rreported: 8" in report_tty and "reported:" not in report_pipe
