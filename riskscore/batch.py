@@ -376,14 +376,13 @@ class _Env:
 
     def _per_value(self, name: str, predicate: Any) -> B:
         """``predicate(value)`` per row, decided once per distinct value of the attribute."""
-        memo: dict[tuple[type, Any], bool] = {}
-        out = np.zeros(self.n, np.bool_)
-        for i, v in enumerate(self.attribute(name)):
-            key = (type(v), v)
-            hit = memo.get(key)
-            if hit is None:
-                hit = memo[key] = bool(predicate(v))
-            out[i] = hit
+        values = self.cols.attributes.get(name)
+        if values is None:  # no row gives it: one decision for all
+            return np.full(self.n, bool(predicate(None)), np.bool_)
+        index: dict[tuple[type, Any], int] = {}
+        codes = np.fromiter((index.setdefault((type(v), v), len(index)) for v in values.tolist()), np.int64, self.n)
+        table = np.array([bool(predicate(v)) for _, v in index], np.bool_)
+        out: B = table[codes] if self.n else np.zeros(0, np.bool_)
         return out
 
     def _attribute_compare(self, name: str, left: Any, right: Any) -> B:
