@@ -22,6 +22,8 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from . import conditions as cond
 from .errors import FieldIssue
 from .policy_model import AttributeSpec, ConditionRule, PolicyModel
@@ -189,6 +191,8 @@ def column_issues(
                 for row in range(n):
                     out.setdefault(row, []).append(issue)
             continue
+        if isinstance(values, np.ndarray) and not spec.required and bool(np.all(values == None)):  # noqa: E711
+            continue  # no row gives it, and it is optional: nothing to check
         memo: dict[tuple[type, Any], FieldIssue | None] = {}
         for row, value in enumerate(values.tolist() if hasattr(values, "tolist") else values):
             key = (type(value), value)

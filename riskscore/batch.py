@@ -372,17 +372,20 @@ class _Env:
         values = self.cols.attributes.get(name)
         if values is None:
             return np.ones(self.n, np.bool_)
-        return np.fromiter((v is None for v in values.tolist()), np.bool_, self.n)
+        return _is_none(values)
 
     def _per_value(self, name: str, predicate: Any) -> B:
         """``predicate(value)`` per row, decided once per distinct value of the attribute."""
         values = self.cols.attributes.get(name)
-        if values is None:  # no row gives it: one decision for all
-            return np.full(self.n, bool(predicate(None)), np.bool_)
-        index: dict[tuple[type, Any], int] = {}
-        codes = np.fromiter((index.setdefault((type(v), v), len(index)) for v in values.tolist()), np.int64, self.n)
-        table = np.array([bool(predicate(v)) for _, v in index], np.bool_)
-        out: B = table[codes] if self.n else np.zeros(0, np.bool_)
+        out: B = np.full(self.n, bool(predicate(None)), np.bool_)  # rows that do not give it
+        if values is None:
+            return out
+        given = np.flatnonzero(~_is_none(values))
+        if given.size:
+            index: dict[tuple[type, Any], int] = {}
+            keys = (index.setdefault((type(v), v), len(index)) for v in values[given].tolist())
+            codes = np.fromiter(keys, np.int64, given.size)
+            out[given] = np.array([bool(predicate(v)) for _, v in index], np.bool_)[codes]
         return out
 
     def _attribute_compare(self, name: str, left: Any, right: Any) -> B:
@@ -693,6 +696,12 @@ def _tiers(mins: F64, scores: F64) -> I8:
 
 
 # ---------------------------------------------------------------- the result
+def _is_none(values: npt.NDArray[Any]) -> B:
+    """Which entries of an object array are None (compared in C, not in a Python loop)."""
+    out: B = np.asarray(values == None, dtype=np.bool_)  # noqa: E711  (elementwise on an object array)
+    return out
+
+
 class BatchResult:
     """Scores of many counterparties as arrays; ``batch[i]`` is the :class:`~riskscore.Result`.
 
