@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -19,7 +19,16 @@ from .._progress import Progress
 from ..errors import CounterpartyError, Issue, PolicyError, RiskscoreError
 from ..policy import Policy, load_policy
 from ..result import Result
-from .cases import CASE_SUFFIX, BrokenCase, LoadedCase, LoadedFile, describe_score, load_case_file, score_matches
+from .cases import (
+    CASE_SUFFIX,
+    BrokenCase,
+    Expect,
+    LoadedCase,
+    LoadedFile,
+    describe_score,
+    load_case_file,
+    score_matches,
+)
 from .coverage import Coverage
 
 __all__ = ["CaseOutcome", "FileRun", "PolicyCache", "Report", "check_case", "discover", "run", "run_case"]
@@ -214,6 +223,24 @@ def check_case(case: LoadedCase, result: Result) -> list[str]:
         got = result.factors.get(fid, 0.0)
         if not score_matches(want, got):
             out.append(f"factor {fid}: expected {describe_score(want)}, got {got:g}  [{at('factors')}]")
+    out += _firing_failures(e, result, at)
+    if e.explanation_contains:
+        text = result.explain(detail="verbose")  # every fact and source occurrence
+        for j, needle in enumerate(e.explanation_contains):
+            if needle not in text:
+                out.append(
+                    f"explanation_contains: {needle!r} is not in the explanation  "
+                    f"[{case.where('expect', 'explanation_contains', j)}]"
+                )
+    return out
+
+
+def _firing_failures(e: Expect, result: Result, at: Callable[[str], str]) -> list[str]:
+    """The unmet ``fires``/``not_fires`` and ``overrides``/``not_overrides``/``only_overrides`` of ``e``.
+
+    ``at`` gives the ``file:line`` of an ``expect`` key.
+    """
+    out: list[str] = []
     fired = fired_rules(result)
     shown = ", ".join(fired) or "none"
     for rid in e.fires:
@@ -235,14 +262,6 @@ def check_case(case: LoadedCase, result: Result) -> list[str]:
         out.append(
             f"only_overrides: expected exactly {sorted(e.only_overrides)}, got {sorted(applied)}  [{at('only_overrides')}]"
         )
-    if e.explanation_contains:
-        text = result.explain(detail="verbose")  # every fact and source occurrence
-        for j, needle in enumerate(e.explanation_contains):
-            if needle not in text:
-                out.append(
-                    f"explanation_contains: {needle!r} is not in the explanation  "
-                    f"[{case.where('expect', 'explanation_contains', j)}]"
-                )
     return out
 
 
