@@ -115,7 +115,7 @@ def apply_amendments(
     ``load`` is the policy's reader (regular files only, the policy-wide size budget); raises
     PolicyError listing every problem.
     """
-    from .policy import _suggest, validate_located
+    from ._validate import suggest, validate_located
 
     issues: list[Issue] = []
     loaded: list[tuple[Path, LocatedData, Amendment]] = []
@@ -133,7 +133,7 @@ def apply_amendments(
                     ("amends",),
                     f"amends list {amendment.amends!r}, which this policy does not load",
                     "unknown-list",
-                    _suggest(amendment.amends, lists),
+                    suggest(amendment.amends, lists),
                 )
             )
         issues.extend(found)
