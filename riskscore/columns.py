@@ -20,9 +20,10 @@ provided (``None``), which the policy scores differently from an empty list.
 
 Country and product numbers are process-wide: every canonical country code (``DE``,
 ``UA-43``) and HS code gets one small integer the first time it is seen, so compiled
-policies can hold per-country arrays. Build columns with :meth:`Columns.from_records`,
-:meth:`Columns.from_pandas` or :meth:`Columns.from_arrow`, or by hand with
-:func:`country_numbers` and :func:`product_numbers`.
+policies can hold per-country arrays; another process numbers them in its own order, so a
+:class:`Columns` pickles by codes and renumbers itself on load. Build columns with
+:meth:`Columns.from_records`, :meth:`Columns.from_pandas` or :meth:`Columns.from_arrow`, or by
+hand with :func:`country_numbers` and :func:`product_numbers`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter
 from typing import Any
@@ -51,7 +52,7 @@ from .counterparty import (
     parse_counterparty,
 )
 from .countries import known_countries, normalize_country
-from .errors import CounterpartyError, CountryError
+from .errors import CounterpartyError, CountryError, FieldIssue
 
 __all__ = ["Columns", "Ragged", "country_codes", "country_numbers", "product_codes", "product_numbers"]
 
@@ -252,41 +253,52 @@ class Columns:
     def problems(self) -> list[tuple[int, str, str]]:
         """Rows that :meth:`riskscore.Policy.score` would refuse: ``(row, field path, message)``.
 
-        Raises ``ValueError`` when the arrays themselves are inconsistent (lengths, offsets,
-        numbers that no country or product has).
+        Raises :class:`~riskscore.CounterpartyError` (code ``invalid``, no row index) when the
+        arrays themselves are inconsistent (lengths, offsets, numbers that no country or product
+        has in this process).
         """
         n = len(self.ids)  # ids are the caller's labels: not checked (no per-row work here)
         for name in ("incorporation", "pep", "sanctions_hit"):
             if len(getattr(self, name)) != n:
-                raise ValueError(f"Columns.{name} has {len(getattr(self, name))} rows, not {n}")
+                raise _inconsistent(name, f"Columns.{name} has {len(getattr(self, name))} rows, not {n}")
         for key, column in self.attributes.items():
             if len(column) != n:
-                raise ValueError(f"Columns.attributes[{key[:60]!r}] has {len(column)} rows, not {n}")
+                raise _inconsistent("attributes", f"Columns.attributes[{key[:60]!r}] has {len(column)} rows, not {n}")
         inc = self.incorporation
         if n and (int(inc.min()) < MISSING or int(inc.max()) >= len(COUNTRIES.codes)):
-            raise ValueError("Columns.incorporation holds numbers that are not country numbers")
+            raise _inconsistent("incorporation", "Columns.incorporation " + _NOT_NUMBERS.format("country"))
         out: list[tuple[int, str, str]] = []
         for name in ("operations", "owners", "trade_partners", "products"):
-            rag: Ragged = getattr(self, name)
-            limit = len(PRODUCTS.codes) if name == "products" else len(COUNTRIES.codes)
-            offs = rag.offsets
-            if len(offs) != n + 1 or len(rag.missing) != n or (n and int(offs[0]) != 0):
-                raise ValueError(f"Columns.{name}: offsets must start at 0 and have n + 1 entries")
-            lengths = np.diff(offs)
-            if n and int(lengths.min()) < 0:
-                raise ValueError(f"Columns.{name}: offsets must not decrease")
-            values = rag.values
-            if int(offs[-1]) != len(values) or (
-                len(values) and not 0 <= int(values.min()) <= int(values.max()) < limit
-            ):
-                raise ValueError(f"Columns.{name}: values do not match the offsets or are not valid numbers")
-            if n and int(lengths.max()) > MAX_ITEMS:
-                out += [(i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(lengths > MAX_ITEMS).tolist()]
-            if rag.missing.any() and (rag.missing & (lengths > 0)).any():
-                raise ValueError(f"Columns.{name}: a row marked missing has items")
-            if name in ("owners", "trade_partners"):
-                out += _share_problems(rag, name)
+            out += _ragged_problems(getattr(self, name), name, n)
         return sorted(out)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle by codes: country and product numbers are this process's, so the state holds
+        the codes of the numbers used and, in place of each number, its index in that table."""
+        state = dict(self.__dict__)
+        countries = [self.incorporation, self.operations.values, self.owners.values, self.trade_partners.values]
+        country_table, local = _code_table(countries, COUNTRIES)
+        state["incorporation"] = local[0]
+        for name, values in zip(("operations", "owners", "trade_partners"), local[1:], strict=True):
+            state[name] = replace(state[name], values=values)
+        product_table, (products,) = _code_table([self.products.values], PRODUCTS)
+        state["products"] = replace(self.products, values=products)
+        state[_TABLES] = (country_table, product_table)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Renumber the codes of :meth:`__getstate__` into this process's registries."""
+        state = dict(state)
+        tables = state.pop(_TABLES, None)
+        if tables is not None:  # a pickle by numbers (made before codes were stored) is taken as is
+            countries = _renumber(tables[0], COUNTRIES)
+            state["incorporation"] = countries[state["incorporation"]]
+            for name in ("operations", "owners", "trade_partners"):
+                state[name] = replace(state[name], values=countries[state[name].values])
+            state["products"] = replace(
+                state["products"], values=_renumber(tables[1], PRODUCTS)[state["products"].values]
+            )
+        self.__dict__.update(state)
 
     def take(self, index: I64) -> Columns:
         """The rows at ``index``, in that order."""
@@ -373,6 +385,58 @@ class Columns:
             sanctions_hit=bool(self.sanctions_hit[i]),
             attributes={k: v[i] for k, v in self.attributes.items() if v[i] is not None},
         )
+
+
+_NOT_NUMBERS = (
+    "holds numbers that are not {} numbers of this process (make them with riskscore.columns."
+    "country_numbers / product_numbers in the process that scores them; a pickled Columns renumbers itself)"
+)
+_TABLES = "_codes"
+
+
+def _inconsistent(name: str, message: str) -> CounterpartyError:
+    """The error for columns whose arrays are inconsistent (not a bad row): code ``invalid``, no index."""
+    return CounterpartyError([FieldIssue(name, message, None, "invalid")])
+
+
+def _ragged_problems(rag: Ragged, name: str, n: int) -> list[tuple[int, str, str]]:
+    """Check one list field's arrays (raising) and return its bad rows (too many items, shares)."""
+    limit = len(PRODUCTS.codes) if name == "products" else len(COUNTRIES.codes)
+    offs = rag.offsets
+    if len(offs) != n + 1 or len(rag.missing) != n or (n and int(offs[0]) != 0):
+        raise _inconsistent(name, f"Columns.{name}: offsets must start at 0 and have n + 1 entries")
+    lengths = np.diff(offs)
+    if n and int(lengths.min()) < 0:
+        raise _inconsistent(name, f"Columns.{name}: offsets must not decrease")
+    values = rag.values
+    if int(offs[-1]) != len(values):
+        raise _inconsistent(name, f"Columns.{name}: the last offset is not the number of values")
+    if len(values) and not 0 <= int(values.min()) <= int(values.max()) < limit:
+        kind = "product" if name == "products" else "country"
+        raise _inconsistent(name, f"Columns.{name}.values " + _NOT_NUMBERS.format(kind))
+    out: list[tuple[int, str, str]] = []
+    if n and int(lengths.max()) > MAX_ITEMS:
+        out += [(i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(lengths > MAX_ITEMS).tolist()]
+    if rag.missing.any() and (rag.missing & (lengths > 0)).any():
+        raise _inconsistent(name, f"Columns.{name}: a row marked missing has items")
+    if name in ("owners", "trade_partners"):
+        out += _share_problems(rag, name)
+    return out
+
+
+def _code_table(arrays: Sequence[I32], registry: _Registry) -> tuple[list[str | int], list[I32]]:
+    """The distinct numbers of ``arrays`` as a table (a code, or a number that has none: negative
+    numbers are kept, numbers past the registry become ``-2``) and each array as indexes into it."""
+    used, index = np.unique(np.concatenate([np.asarray(a, np.int64) for a in arrays]), return_inverse=True)
+    codes = registry.codes
+    table: list[str | int] = [codes[k] if 0 <= k < len(codes) else (k if k < 0 else _BAD) for k in used.tolist()]
+    bounds = np.cumsum([len(a) for a in arrays])[:-1]
+    return table, [part.astype(np.int32) for part in np.split(index.reshape(-1), bounds)]
+
+
+def _renumber(table: Sequence[str | int], registry: _Registry) -> I32:
+    """This process's number of every entry of a :func:`_code_table` table (codes registered as needed)."""
+    return np.array([registry.add(c) if isinstance(c, str) else c for c in table], np.int32).reshape(-1)
 
 
 def _concat_attributes(parts: Sequence[Columns]) -> dict[str, Obj]:
@@ -465,7 +529,7 @@ def _share_problems(rag: Ragged, name: str) -> list[tuple[int, str, str]]:
     """Rows whose shares are not numbers in 0..1 or sum to more than 1 (as the validator says)."""
     sh = rag.shares
     if sh is None or len(sh) != len(rag.values):
-        raise ValueError(f"Columns.{name}: one share per item is needed")
+        raise _inconsistent(name, f"Columns.{name}: one share per item is needed")
     if not len(sh):
         return []
     offs = rag.offsets
