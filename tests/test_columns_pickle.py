@@ -113,6 +113,7 @@ def test_the_pickle_holds_each_code_once_and_round_trips_in_process(policy: Poli
     )
     data = pickle.dumps(cols)
     assert data.count(b"UA-43") == 1 and data.count(b"930190") == 1
+    assert b"riskscore._" not in data  # classes by their public homes (riskscore.Columns, riskscore.columns.Ragged)
     back = pickle.loads(data)
     assert _arrays(back) == _arrays(cols) and back.ids == cols.ids
     assert _outcome(policy.score_many(back, D)) == _outcome(policy.score_many(cols, D))
