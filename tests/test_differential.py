@@ -34,8 +34,8 @@ from policy_strategies import Case, cases
 from pydantic import ValidationError
 
 import riskscore
+import riskscore._build
 import riskscore.batch
-import riskscore.columns
 from riskscore import BatchError, BatchResult, Columns, Counterparty, CounterpartyError, Policy, PolicyError, Result
 
 _DEFAULT = {"ci": 200}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 25)
@@ -220,7 +220,7 @@ def as_given(case: Case) -> list[Any]:
 def chunked(rows: int | None) -> Iterator[None]:
     """score_many with ``rows`` rows per kernel pass and per validation chunk (None: as shipped)."""
     with ExitStack() as stack:
-        for module, name in ((riskscore.batch, "KERNEL_ROWS"), (riskscore.columns, "CHUNK")):
+        for module, name in ((riskscore.batch, "KERNEL_ROWS"), (riskscore._build, "CHUNK")):
             if rows is not None and hasattr(module, name):
                 stack.enter_context(mock.patch.object(module, name, rows))
         yield

@@ -1,0 +1,79 @@
+"""The checks of hand-built :class:`riskscore.Columns`: consistent arrays, valid numbers, shares.
+
+:meth:`riskscore.Columns.problems` raises :func:`_inconsistent` errors for arrays that do not
+fit together and returns the rows the validator would refuse (too many items, bad shares).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._numbering import COUNTRIES, PRODUCTS
+from .counterparty import MAX_ITEMS, SHARE_TOLERANCE
+from .errors import CounterpartyError, FieldIssue
+
+if TYPE_CHECKING:
+    from ._ragged import Ragged
+
+
+_NOT_NUMBERS = (
+    "holds numbers that are not {} numbers of this process (make them with riskscore.columns."
+    "country_numbers / product_numbers in the process that scores them; a pickled Columns renumbers itself)"
+)
+
+
+def _inconsistent(name: str, message: str) -> CounterpartyError:
+    """The error for columns whose arrays are inconsistent (not a bad row): code ``invalid``, no index."""
+    return CounterpartyError([FieldIssue(name, message, None, "invalid")])
+
+
+def _ragged_problems(rag: Ragged, name: str, n: int) -> list[tuple[int, str, str]]:
+    """Check one list field's arrays (raising) and return its bad rows (too many items, shares)."""
+    limit = len(PRODUCTS.codes) if name == "products" else len(COUNTRIES.codes)
+    offs = rag.offsets
+    if len(offs) != n + 1 or len(rag.missing) != n or (n and int(offs[0]) != 0):
+        raise _inconsistent(name, f"Columns.{name}: offsets must start at 0 and have n + 1 entries")
+    lengths = np.diff(offs)
+    if n and int(lengths.min()) < 0:
+        raise _inconsistent(name, f"Columns.{name}: offsets must not decrease")
+    values = rag.values
+    if int(offs[-1]) != len(values):
+        raise _inconsistent(name, f"Columns.{name}: the last offset is not the number of values")
+    if len(values) and not 0 <= int(values.min()) <= int(values.max()) < limit:
+        kind = "product" if name == "products" else "country"
+        raise _inconsistent(name, f"Columns.{name}.values " + _NOT_NUMBERS.format(kind))
+    out: list[tuple[int, str, str]] = []
+    if n and int(lengths.max()) > MAX_ITEMS:
+        out += [(i, name, f"more than {MAX_ITEMS} items") for i in np.flatnonzero(lengths > MAX_ITEMS).tolist()]
+    if rag.missing.any() and (rag.missing & (lengths > 0)).any():
+        raise _inconsistent(name, f"Columns.{name}: a row marked missing has items")
+    if name in ("owners", "trade_partners"):
+        out += _share_problems(rag, name)
+    return out
+
+
+def _share_problems(rag: Ragged, name: str) -> list[tuple[int, str, str]]:
+    """Rows whose shares are not numbers in 0..1 or sum to more than 1 (as the validator says)."""
+    sh = rag.shares
+    if sh is None or len(sh) != len(rag.values):
+        raise _inconsistent(name, f"Columns.{name}: one share per item is needed")
+    if not len(sh):
+        return []
+    offs = rag.offsets
+    if not (np.isfinite(sh).all() and sh.min() >= 0.0 and sh.max() <= 1.0):
+        bad = ~np.isfinite(sh) | (sh < 0.0) | (sh > 1.0)
+        rows = np.unique(np.repeat(np.arange(len(offs) - 1), np.diff(offs))[bad])
+        return [(i, name, "a share is not a number in 0..1") for i in rows.tolist()]
+    cum = np.zeros(len(sh) + 1)
+    np.cumsum(sh, out=cum[1:])
+    sums = cum[offs[1:]] - cum[offs[:-1]]  # within a few ulps of the cumulative total
+    margin = 1e-12 + 8 * np.finfo(np.float64).eps * float(cum[-1])
+    out = []
+    for i in np.flatnonzero(sums > 1.0 + SHARE_TOLERANCE - margin).tolist():
+        total = math.fsum(sh[offs[i] : offs[i + 1]].tolist())
+        if total > 1.0 + SHARE_TOLERANCE:
+            out.append((i, name, f"the shares sum to {total:.10g}, more than 1"))
+    return out
