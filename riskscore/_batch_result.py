@@ -107,14 +107,19 @@ class BatchResult:
         ids = self.tier_ids
         return [ids[t] if t >= 0 else None for t in self.tiers.tolist()]
 
-    def __getitem__(self, i: int) -> Result:
-        """Row ``i`` as the :class:`~riskscore.Result` :meth:`~riskscore.Policy.score` gives."""
+    def _valid_row(self, i: int) -> int:
+        """``i`` as a row number (negative from the end); raises the row's error for an invalid row."""
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
         if i in self._error_of:
             raise self._error_of[i]
+        return i
+
+    def __getitem__(self, i: int) -> Result:
+        """Row ``i`` as the :class:`~riskscore.Result` :meth:`~riskscore.Policy.score` gives."""
+        i = self._valid_row(i)
         if isinstance(self._source, Columns):
             cp = self._source.counterparty(i)
         else:
@@ -131,12 +136,7 @@ class BatchResult:
         """
         from .engine import unknown_warnings
 
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        if i in self._error_of:
-            raise self._error_of[i]
+        i = self._valid_row(i)
         if self._cols is None:
             return self[i].warnings
         snap = self._engine.snapshot(self.as_of)

@@ -137,7 +137,7 @@ class _Warnings:
     the rows that touch a country of unknown status, their own (``own``)."""
 
     def __init__(self, batch: BatchResult) -> None:
-        from .batch import _plan
+        from ._dateplan import date_plan
 
         engine = batch._engine
         snap = engine.snapshot(batch.as_of)
@@ -150,7 +150,7 @@ class _Warnings:
         if cols is None:  # per-row mode
             rows = np.flatnonzero(batch.ok).tolist()
         else:
-            mask = _plan(engine, batch.as_of).country_unknown()
+            mask = date_plan(engine, batch.as_of).country_unknown()
             touched = np.zeros(len(cols), np.bool_)
             for name in engine.risk_fields:
                 if name == "incorporation":

@@ -83,7 +83,7 @@ class Snapshot:
         self.engine = engine
         self.risk: dict[str, CountryRisk] = {}
         self.lock = threading.Lock()
-        self.batch: Any = None  # the compiled arrays of riskscore.batch, built on first use
+        self.batch: Any = None  # the date's column arrays (riskscore._dateplan.DatePlan), built on first use
         self.listed: dict[tuple[str, str], list[Membership]] = {}
         self.products: dict[tuple[str, str], list[tuple[Entry, Membership]]] = {}
         self.keyed: dict[int, list[tuple[RefKey, SourceRef]]] = {}

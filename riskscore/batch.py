@@ -45,7 +45,6 @@ __all__ = ["KERNEL_ROWS", "BatchError", "BatchResult", "DatePlan", "fallback_rea
 I64 = npt.NDArray[np.int64]
 
 KERNEL_ROWS = 16000  # rows per pass: bounds temporary memory; float64 arrays stay under 128 KiB (no mmap)
-_plan = date_plan  # the name riskscore._export imports
 
 
 class BatchError(CounterpartyError):

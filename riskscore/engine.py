@@ -71,10 +71,9 @@ class Engine:
         self.attribute_gaps = attribute_gaps(model)
         self.kinds: list[list[Kind]] = [[compile_rule(r, self.attribute_gaps) for r in f.rules] for f in model.factors]
         self.tiers = sorted(model.tiers, key=lambda t: t.min)
-        self.tier_min = {t.id: t.min for t in self.tiers}
-        actions = [compile_override(o, i, self.tier_min) for i, o in enumerate(model.overrides)]
+        tier_min = {t.id: t.min for t in self.tiers}
+        actions = [compile_override(o, i, tier_min) for i, o in enumerate(model.overrides)]
         self.actions: list[Action] = sorted(actions, key=lambda a: ORDER[a.override.action])
-        self.override_order = [a.index for a in self.actions]
         self.risk_fields = _risk_fields(self.kinds, self.actions)
         self.batch_fallback: str | None
         self._snapshots: OrderedDict[date, Snapshot] = OrderedDict()
