@@ -22,7 +22,9 @@ PRECISION = 9
 
 
 def r9(x: float) -> float:
-    """``round(x, 9)``, with -0.0 turned into 0.0."""
+    """``round(x, 9)``, with -0.0 turned into 0.0 (a whole float is its own rounding: fast)."""
+    if type(x) is float and x.is_integer():
+        return x + 0.0
     return round(x, PRECISION) + 0.0
 
 

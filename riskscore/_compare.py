@@ -31,6 +31,11 @@ def is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _rounded(v: float) -> float:
+    """``round(v, PRECISION)`` of a number (whole numbers are their own rounding: skipped)."""
+    return v if type(v) is float and v.is_integer() else round(v, PRECISION)
+
+
 def compare(name: str, a: Any, b: Any) -> bool:
     """The comparison ``name`` of two operand values, as both evaluators decide it.
 
@@ -41,7 +46,7 @@ def compare(name: str, a: Any, b: Any) -> bool:
         return False
     num_a, num_b = is_number(a), is_number(b)
     if num_a and num_b:
-        a, b = round(a, PRECISION), round(b, PRECISION)
+        a, b = _rounded(a), _rounded(b)
     elif num_a != num_b or (type(a) is not type(b) and name not in ("eq", "ne")):
         return name == "ne"
     try:

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._arith import is_r9
-from ._text import Fired, Template, citation, fmt, source_ref
+from ._text import Fired, Template, citation, fmt, ready, source_ref
 from .errors import CounterpartyError, FieldIssue
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class Kind:
         self.citations = [source_ref(citation(c.title, c.url)) for c in rule.sources]
 
     def row(self, ctx: Any) -> Fired | None:
-        """Points, reason, facts, sources and items of the rule for one counterparty, or None."""
+        """The rule's points for one counterparty and its explanation's writer, or None (not fired)."""
         raise NotImplementedError
 
     def vec(self, env: Env) -> tuple[F64, B]:
@@ -55,7 +55,7 @@ class Kind:
             what = "an empty list is not accepted" if empty else "it sets no missing_points"
             raise CounterpartyError([FieldIssue(field, f"required by rule '{self.id}' of the policy ({what})")])
         fact = f"{field} given as an empty list" if empty else f"{field} not provided"
-        return missing, f"{fact}: scored as missing data ({fmt(missing)} points)", [fact], [], None
+        return missing, ready(f"{fact}: scored as missing data ({fmt(missing)} points)", [fact], [], None)
 
     def missing_vec(self, env: Env, field: str, mask: B, empty: B | None = None) -> float:
         """The rule's ``missing_points`` for the rows of ``mask``, or their refusal (0.0 then)."""

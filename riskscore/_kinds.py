@@ -20,7 +20,7 @@ from ._cnode_base import Matched
 from ._cnodes import compile_condition
 from ._kind_base import Kind
 from ._kinds_shares import ExposureKind, OwnershipKind
-from ._text import CACHE_LIMIT, Fired, capped, dedupe, fmt, item, items
+from ._text import CACHE_LIMIT, Explained, Fired, capped, dedupe, fmt, item, items, ready
 from .conditions import RiskRef, operands
 from .policy_model import ConditionRule, CountryRiskRule, ExposureRule, OwnershipRule, Rule
 
@@ -53,12 +53,16 @@ class ConditionKind(Kind):
             if absent and (not hit or missing > rule.points):
                 facts = [f"attributes.{name} not provided" for name, _ in absent]
                 why = f"{'; '.join(facts)}: scored as missing data ({fmt(missing)} points)"
-                return missing, why, facts, [], None
+                return missing, ready(why, facts, [], None)
         if not hit:
             return None
-        reason = self.template.render({"points": rule.points, "facts": "; ".join(out.facts)})
-        sources = ctx.snap.refs(out.memberships) + self.citations
-        return rule.points, reason, out.facts, sources, items(out.items)
+        sources = ctx.snap.refs(out.memberships) + self.citations  # now: the result keeps no snapshot alive
+
+        def explain() -> Explained:
+            reason = self.template.render({"points": rule.points, "facts": "; ".join(out.facts)})
+            return reason, list(out.facts), list(sources), items(out.items)
+
+        return rule.points, explain
 
     def vec(self, env: Env) -> tuple[F64, B]:
         fired = self.node.vec(env)
@@ -96,14 +100,14 @@ class CountryRiskKind(Kind):
         if not codes:
             if rule.empty_points == 0:
                 return None
-            return rule.empty_points, f"no {rule.field} given ({fmt(rule.empty_points)} points)", [], [], None
+            return rule.empty_points, ready(f"no {rule.field} given ({fmt(rule.empty_points)} points)", [], [], None)
         memo, key = ctx.snap.memo, (rule.id, codes)
-        got = memo.get(key)
+        got: Fired | None = memo.get(key)
         if got is None:
             got = self._explained(ctx, raw, codes)
             if len(memo) < CACHE_LIMIT:
                 memo[key] = got
-        return got[0], got[1], list(got[2]), list(got[3]), None if got[4] is None else list(got[4])
+        return got
 
     def _explained(self, ctx: Any, raw: Any, codes: tuple[str, ...]) -> Fired:
         field = self.rule.field
@@ -115,7 +119,7 @@ class CountryRiskKind(Kind):
         index = None if isinstance(raw, str) else raw.index(best.code)
         lists = tuple([m.list.id for _, m in best.hits])
         fired = [item(field, index, best.code, risks.index(best), points=best.points, lists=lists)]
-        return best.points, reason, capped(facts), dedupe(best.refs()[0]), items(fired)
+        return best.points, ready(reason, capped(facts), dedupe(best.refs()[0]), items(fired))
 
     def vec(self, env: Env) -> tuple[F64, B]:
         rule = self.rule

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ._arith import r9, rnd
 from ._display import pct
 from ._kind_base import Kind
-from ._text import MAX_FACTS, MAX_NAMED, Fired, RefKey, capped, dedupe, fmt, item, items, named, who
+from ._text import MAX_FACTS, MAX_NAMED, Explained, Fired, RefKey, capped, dedupe, fmt, item, items, named, ready, who
 from .result import SourceRef
 
 if TYPE_CHECKING:
@@ -36,31 +36,30 @@ class OwnershipKind(Kind):
         if owners is None or (not owners and rule.empty_points is None):
             return self.missing_row("owners", empty=owners is not None)
         if not owners:
-            return rule.empty_points, f"no owners given ({fmt(rule.empty_points)} points)", [], [], None
+            return rule.empty_points, ready(f"no owners given ({fmt(rule.empty_points)} points)", [], [], None)
         # shares are added up per country before saturation, as listed ownership is aggregated
         groups: dict[str, list[int]] = {}
         for i, owner in enumerate(owners):
             groups.setdefault(owner.country, []).append(i)
-        best: tuple[float, float, Any, list[int], int] = (-1.0, 0.0, None, [], 0)
-        facts = []
-        for g, (code, idx) in enumerate(groups.items()):
+        parts: list[_Group] = []
+        best, group = -1.0, 0
+        for code, idx in groups.items():
             risk = ctx.snap.country(code)
             total = 0.0
             for i in idx:
                 total += owners[i].share
             pts = r9(risk.points * min(1.0, total / rule.saturation))
-            facts.append(_owner_fact(owners, idx, risk, code, total, pts))
-            if pts > best[0]:
-                best = (pts, total, risk, idx, g)
-        return self._explained(owners, best, facts)
+            parts.append((idx, risk, code, total, pts))
+            if pts > best:
+                best, group = pts, len(parts) - 1
+        return best, lambda: self._explained(owners, parts, group)
 
     def risk_fields(self) -> set[str]:
         return {"owners"}
 
-    def _explained(
-        self, owners: Sequence[Any], best: tuple[float, float, Any, list[int], int], facts: list[str]
-    ) -> Fired:
-        best_pts, best_total, risk, idx, group = best
+    def _explained(self, owners: Sequence[Any], parts: list[_Group], group: int) -> Explained:
+        idx, risk, _, best_total, best_pts = parts[group]
+        facts = [_owner_fact(owners, *part) for part in parts]
         code = risk.code
         fired = [  # the owners the deciding fact names
             item("owners", i, code, group, name=owners[i].name, share=owners[i].share, points=risk.points)
@@ -76,7 +75,7 @@ class OwnershipKind(Kind):
             "owner": named([f"'{owners[i].name}'" if owners[i].name else f"#{i + 1}" for i in idx]),
         }
         reason = self.template.render(values)
-        return best_pts, reason, capped(facts), dedupe(risk.refs()[0]), items(fired)
+        return reason, capped(facts), dedupe(risk.refs()[0]), items(fired)
 
     def vec(self, env: Env) -> tuple[F64, B]:
         rule = self.rule
@@ -90,6 +89,10 @@ class OwnershipKind(Kind):
             pts[empty] = rule.empty_points
         pts[as_missing] = mp
         return pts, np.ones(env.n, np.bool_)
+
+
+_Group = tuple[list[int], "CountryRisk", str, float, float]
+"""One country's owners (positions), its risk and code, their summed share and its points."""
 
 
 def _owner_fact(owners: Sequence[Any], idx: list[int], risk: CountryRisk, code: str, total: float, pts: float) -> str:
@@ -135,28 +138,33 @@ class ExposureKind(Kind):
         if entries is None:
             return self.missing_row(field)
         total = 0.0
+        country = ctx.snap.country
+        risks = [country(entry.country) for entry in entries]
+        for entry, risk in zip(entries, risks, strict=True):
+            total += entry.share * risk.points
+        points = min(100.0, r9(total))
+        if points == 0:
+            return None
+        return points, lambda: self._explained(entries, risks, points)
+
+    def _explained(self, entries: Sequence[Any], risks: list[CountryRisk], points: float) -> Explained:
+        field = self.rule.field
         facts: list[str] = []
         fired: list[dict[str, Any]] = []
         keyed: list[tuple[RefKey, SourceRef]] = []
         owners = field == "owners"
         label = "owner" if owners else "trade partner"
-        for i, entry in enumerate(entries):
+        for i, (entry, risk) in enumerate(zip(entries, risks, strict=True)):
             code, share = entry.country, entry.share
-            risk = ctx.snap.country(code)
-            part = share * risk.points
-            total += part
             name = entry.name if owners else None
             whom = f"{label} '{name}'" if name else f"{label} #{i + 1}"
             facts.append(f"{whom}: {risk.name} ({code}) {pct(share)} x risk {risk.points_text}")
-            if part > 0:
+            if share * risk.points > 0:
                 got = item(field, i, code, i if i < MAX_FACTS else None, name=name, share=share, points=risk.points)
                 fired.append(got)
             keyed.extend(risk.refs()[1])
-        points = min(100.0, r9(total))
-        if points == 0:
-            return None
         reason = self.template.render({"exposure": points, "points": points, "partners": len(entries)})
-        return points, reason, capped(facts), dedupe(keyed), items(_largest(fired))
+        return reason, capped(facts), dedupe(keyed), items(_largest(fired))
 
     def vec(self, env: Env) -> tuple[F64, B]:
         field = self.rule.field

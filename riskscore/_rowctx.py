@@ -74,6 +74,9 @@ class RowContext:
 
     def risk(self, name: str) -> float:
         """Country risk of a field: the maximum over its countries (0 when none)."""
+        if name == "incorporation":
+            code = self.cp.incorporation
+            return self.snap.country(code).points if code else 0.0
         return max((self.snap.country(c).points for c, _ in self._countries(name)), default=0.0)
 
     def factor(self, name: str) -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "citation",
     "contribution",
     "dedupe",
+    "Explained",
     "fact_item",
     "fmt",
     "item",
@@ -39,6 +40,7 @@ __all__ = [
     "named",
     "new_contribution",
     "new_result",
+    "ready",
     "since",
     "source_ref",
     "who",
@@ -162,12 +164,32 @@ def items(values: list[dict[str, Any]]) -> list[FactItem] | None:
 
 new_contribution = maker(Contribution)
 applied_override = maker(AppliedOverride)
-new_result = maker(Result)
+_result = maker(Result)
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def new_result(values: dict[str, Any], pending: Callable[[], dict[str, Any]] | None) -> Result:
+    """A :class:`Result` of checked values; ``pending`` writes the fields left out of ``values``
+    when one of them is first read (see ``Result._written``)."""
+    result = _result(values)
+    _set_private(result, {"_pending": pending})
+    return result
 
 
 RefKey = tuple[str, str, str]
-Fired = tuple[float, str, list[str], list[SourceRef], list[FactItem] | None]
-"""A fired rule's points, reason, facts, sources and items."""
+Explained = tuple[str, list[str], list[SourceRef], list[FactItem] | None]
+"""A fired rule's reason, facts, sources and items."""
+Fired = tuple[float, Callable[[], Explained]]
+"""A fired rule's points, and the function that writes its explanation (called when a
+result's contributions are first read: the text costs nothing until then). The function
+returns new lists on every call, and reads only what the rule has already decided."""
+
+
+def ready(
+    reason: str, facts: list[str], sources: list[SourceRef], found: list[FactItem] | None
+) -> Callable[[], Explained]:
+    """The explanation of a :data:`Fired` whose parts are already built (copied on every call)."""
+    return lambda: (reason, list(facts), list(sources), None if found is None else list(found))
 
 
 def since(event: Event) -> str:
@@ -229,6 +251,8 @@ def citation(title: str, url: str | None) -> dict[str, Any]:
 
 
 def contribution(rule_id: str, factor: str, weight: float, counted: float, got: Fired) -> Contribution:
+    """The :class:`Contribution` of a fired rule: ``counted`` of its points, at ``weight``."""
+    reason, facts, sources, found = got[1]()
     return new_contribution(
         {
             "rule_id": rule_id,
@@ -236,10 +260,10 @@ def contribution(rule_id: str, factor: str, weight: float, counted: float, got: 
             "points": got[0],
             "weight": weight,
             "weighted": weight * counted,
-            "reason": got[1],
-            "facts": got[2],
-            "sources": got[3],
-            "items": got[4],
+            "reason": reason,
+            "facts": facts,
+            "sources": sources,
+            "items": found,
         },
     )
 

@@ -39,7 +39,7 @@ from .counterparty import Counterparty
 from .errors import CounterpartyError
 from .lists import JurisdictionList
 from .policy_model import ListPoints, PolicyModel
-from .result import AppliedOverride, Contribution, Result, ResultWarning, unknown_possible, unknown_scored
+from .result import AppliedOverride, Result, ResultWarning, unknown_possible, unknown_scored
 
 __all__ = ["MAX_FACTS", "PRECISION", "CountryRisk", "Engine", "country_codes", "unknown_warnings"]
 
@@ -75,6 +75,9 @@ class Engine:
         actions = [compile_override(o, i, tier_min) for i, o in enumerate(model.overrides)]
         self.actions: list[Action] = sorted(actions, key=lambda a: ORDER[a.override.action])
         self.risk_fields = _risk_fields(self.kinds, self.actions)
+        self._plan = [
+            (f.id, f.weight, f.combine == "max", kinds) for f, kinds in zip(model.factors, self.kinds, strict=True)
+        ]
         self.batch_fallback: str | None
         self._snapshots: OrderedDict[date, Snapshot] = OrderedDict()
         self._lock = threading.Lock()
@@ -139,64 +142,75 @@ class Engine:
         return tier
 
     # ------------------------------------------------------------ scoring
-    def score(self, cp: Counterparty | Record, as_of: date) -> Result:
-        """Score one validated counterparty on ``as_of``."""
+    def score(self, cp: Counterparty | Record, as_of: date, *, private: bool = False) -> Result:
+        """Score one validated counterparty on ``as_of``.
+
+        With ``private`` (``cp`` is the scorer's own, built from the caller's input and
+        held by no one else), the contributions and ``input_digest`` are written when the
+        result first reads them; otherwise at once (a caller's ``Counterparty`` may change).
+        """
         if self.attribute_specs is not None:
             issues = counterparty_issues(self.attribute_specs, cp.attributes)
             if issues:
                 raise CounterpartyError(issues)
         snap = self.snapshot(as_of)
         ctx = RowContext(self, snap, cp)
-        contributions = self._factors(ctx)
-        weighted = min(100.0, r9(math.fsum([c.weighted for c in contributions])))
+        fired = self._factors(ctx)
+        weighted = min(100.0, r9(math.fsum([f[2] * f[3] for f in fired])))
         ctx.weighted = weighted
         tier_before = self.tier_of(weighted)
         score, tier, applied = self._overrides(ctx, weighted, tier_before)
-        return new_result(
-            {
-                "counterparty_id": cp.id,
-                "score": score,
-                "tier": tier,
-                "score_before_overrides": weighted,
-                "tier_before_overrides": tier_before,
-                "factors": ctx.factors,
-                "contributions": contributions,
-                "overrides": applied,
-                "warnings": self.warnings(snap, cp),
-                "as_of": as_of,
-                "policy_id": self.model.id,
-                "policy_version": self.model.version,
-                "fingerprint": self.fingerprint,
-                "authorities": list(self.authorities),
-                "engine_version": __version__,
-                "data_versions": data_versions(),
-                "input_digest": input_digest(cp),
-                "input_canonical_version": CANONICAL_VERSION,
-            },
-        )
+        values = {
+            "counterparty_id": cp.id,
+            "score": score,
+            "tier": tier,
+            "score_before_overrides": weighted,
+            "tier_before_overrides": tier_before,
+            "factors": ctx.factors,
+            "overrides": applied,
+            "warnings": self.warnings(snap, cp),
+            "as_of": as_of,
+            "policy_id": self.model.id,
+            "policy_version": self.model.version,
+            "fingerprint": self.fingerprint,
+            "authorities": list(self.authorities),
+            "engine_version": __version__,
+            "data_versions": data_versions(),
+            "input_canonical_version": CANONICAL_VERSION,
+        }
+        if private:
+            return new_result(values, lambda: _explained(fired, cp))
+        values.update(_explained(fired, cp))
+        return new_result(values, None)
 
-    def _factors(self, ctx: RowContext) -> list[Contribution]:
-        """Every factor's value (into ``ctx.factors``) and the contributions of its fired rules."""
-        out: list[Contribution] = []
-        for factor, kinds in zip(self.model.factors, self.kinds, strict=True):
-            fired: list[tuple[Kind, Fired]] = []
-            for kind in kinds:
-                got = kind.row(ctx)
-                if got is not None:
-                    fired.append((kind, got))
-            weight = factor.weight
-            if factor.combine == "max":
-                value = max((f[1][0] for f in fired), default=0.0)
-                winner = next((i for i, f in enumerate(fired) if f[1][0] == value), -1)
+    def _factors(self, ctx: RowContext) -> list[_Counted]:
+        """Every factor's value (into ``ctx.factors``) and its fired rules, as counted in it.
+
+        ``max``: the first rule with the highest points counts, the others count 0; ``sum``:
+        each rule counts what is left of 100, in order (rounded as it goes)."""
+        out: list[_Counted] = []
+        values = ctx.factors
+        for factor_id, weight, is_max, kinds in self._plan:
+            value = 0.0
+            if is_max:
+                fired: list[tuple[Kind, Fired]] = []
+                best = 0
+                for kind in kinds:
+                    got = kind.row(ctx)
+                    if got is not None:
+                        if not fired or got[0] > value:
+                            best, value = len(fired), got[0]
+                        fired.append((kind, got))
                 for i, (kind, got) in enumerate(fired):
-                    out.append(contribution(kind.id, factor.id, weight, got[0] if i == winner else 0.0, got))
+                    out.append((kind.id, factor_id, weight, value if i == best else 0.0, got))
             else:
-                value = 0.0
-                for kind, got in fired:
-                    counted = r9(min(got[0], 100.0 - value))
-                    value = r9(value + counted)
-                    out.append(contribution(kind.id, factor.id, weight, counted, got))
-            ctx.factors[factor.id] = r9(value)
+                for kind in kinds:
+                    got = kind.row(ctx)
+                    if got is not None:
+                        counted = r9(min(got[0], 100.0 - value))
+                        value = r9(value + counted)
+                        out.append((kind.id, factor_id, weight, counted, got))
+            values[factor_id] = r9(value)
         return out
 
     def _overrides(self, ctx: RowContext, score: float, tier: str) -> tuple[float, str, list[AppliedOverride]]:
@@ -228,6 +242,15 @@ class Engine:
             )
             score, tier = new_score, new_tier
         return score, tier, applied
+
+
+_Counted = tuple[str, str, float, float, Fired]
+"""A fired rule's id, factor, the factor's weight, the points counted in the factor, and what fired."""
+
+
+def _explained(fired: list[_Counted], cp: Counterparty | Record) -> dict[str, Any]:
+    """The parts of a result written on first read: the contributions and the input digest."""
+    return {"contributions": [contribution(*f) for f in fired], "input_digest": input_digest(cp)}
 
 
 def _risk_fields(kinds: list[list[Kind]], actions: list[Action]) -> tuple[str, ...]:

@@ -205,8 +205,11 @@ class Policy:
         day = parse_as_of(as_of)
         facts = self._network_facts(network, day)
         if facts is None:
-            cp = fast_record(counterparty) or parse_counterparty(counterparty)
-            return self._engine.score(cp, day)
+            cp = fast_record(counterparty)
+            if cp is not None:  # the scorer's own copy: the explanation is written when first read
+                return self._engine.score(cp, day, private=True)
+            validated = parse_counterparty(counterparty)
+            return self._engine.score(validated, day, private=validated is not counterparty)
         return score_one(self._engine, self._readers, facts, counterparty, day)
 
     def score_many(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
 
 from .errors import code_docs
 
@@ -236,8 +237,19 @@ def unknown_scored(list_id: str, history_from: date, as_of: date, points: float)
     )
 
 
+_LAZY = frozenset({"contributions", "input_digest"})
+"""The fields of a scored :class:`Result` written when first read."""
+_WRITING = threading.Lock()
+"""Held only to swap in a result's written fields (never while computing them)."""
+
+
 class Result(_Model):
     """The outcome of scoring one counterparty under one policy at one date."""
+
+    # Policy.score computes the score, tier, factors and overrides at once and writes
+    # ``contributions`` (reasons, facts, citations) and ``input_digest`` when first read: by
+    # attribute, model_dump(_json), comparison, copying, pickling or explain(). The content
+    # is the same as if written at once; the result stays immutable and thread-safe.
 
     counterparty_id: str
     score: float = Field(description="Final score, 0..100, after overrides.")
@@ -265,6 +277,70 @@ class Result(_Model):
     )
     input_canonical_version: int = Field(description="Version of the canonical form `input_digest` was taken of.")
 
+    _pending: Callable[[], dict[str, Any]] | None = PrivateAttr(default=None)
+
+    def _written(self) -> None:
+        """Write the fields left for first read (a no-op once written, or for a validated Result).
+
+        The fields are written in their declared order (dumps and reprs read as if written at
+        once). Two threads may both compute them; the first to finish writes, so every
+        reader sees the same objects."""
+        private = self.__pydantic_private__
+        pending = private.get("_pending") if private else None
+        if pending is None:
+            return
+        written = pending()
+        with _WRITING:
+            if private["_pending"] is None:  # type: ignore[index]  # another thread wrote first
+                return
+            fields = self.__dict__
+            ordered = {name: fields[name] if name in fields else written[name] for name in _FIELD_ORDER}
+            object.__setattr__(self, "__dict__", ordered)
+            private["_pending"] = None  # type: ignore[index]
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name in _LAZY:
+                self._written()
+                found = self.__dict__.get(name, _LAZY)
+                if found is not _LAZY:
+                    return found
+            return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")  # no return annotation: the JSON Schema stays the fields'
+    def _serialize(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        self._written()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._written()
+        if isinstance(other, Result):
+            other._written()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._written()
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        self._written()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._written()
+        return super().__getstate__()
+
+    def __copy__(self) -> Result:
+        self._written()
+        return super().__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Result:
+        self._written()
+        return super().__deepcopy__(memo)
+
     def explain(
         self,
         *,
@@ -283,3 +359,6 @@ class Result(_Model):
         from .explain import explain
 
         return explain(self, detail=detail, markdown=markdown, heading_level=heading_level)
+
+
+_FIELD_ORDER = tuple(Result.model_fields)
