@@ -171,7 +171,7 @@ class BatchResult:
                 rag: Ragged = getattr(cols, name)
                 numbers.append(rag.values[valid[rag.rows()]].astype(np.int64))
         touched = np.unique(np.concatenate(numbers)) if numbers else np.zeros(0, np.int64)
-        mask = date_plan(self._engine, self.as_of).country_unknown()
+        mask = date_plan(self._engine, self.as_of).country_unknown(touched)
         snap = self._engine.snapshot(self.as_of)
         codes = COUNTRIES.codes
         out: dict[str, set[str]] = {}

@@ -95,7 +95,7 @@ class CountryIn(Node):
 
     def vec(self, env: Env) -> B:
         spec = self.spec
-        member = env.plan.country_member(spec)
+        member = env.plan.country_member(spec, env.countries)
         out = np.zeros(env.n, np.bool_)
         for name in self.fields:
             if name == "incorporation":
@@ -142,5 +142,5 @@ class ProductIn(Node):
         return bool(facts)
 
     def vec(self, env: Env) -> B:
-        member = env.plan.product_member(self.spec)
+        member = env.plan.product_member(self.spec, env.cols.products.values)
         return env.rows["products"].any(member[env.cols.products.values])

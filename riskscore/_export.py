@@ -138,6 +138,7 @@ class _Warnings:
 
     def __init__(self, batch: BatchResult) -> None:
         from ._dateplan import date_plan
+        from ._vecenv import country_numbers
 
         engine = batch._engine
         snap = engine.snapshot(batch.as_of)
@@ -150,7 +151,7 @@ class _Warnings:
         if cols is None:  # per-row mode
             rows = np.flatnonzero(batch.ok).tolist()
         else:
-            mask = date_plan(engine, batch.as_of).country_unknown()
+            mask = date_plan(engine, batch.as_of).country_unknown(country_numbers(cols, engine.risk_fields))
             touched = np.zeros(len(cols), np.bool_)
             for name in engine.risk_fields:
                 if name == "incorporation":

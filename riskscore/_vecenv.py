@@ -7,6 +7,7 @@ per-pass derived arrays of one ragged field and the per-row reductions over its 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,7 +83,8 @@ class Env:
         self.plan = plan
         self.cols = cols
         self.n = n = len(cols)
-        self.risk = plan.country_risk()
+        self.countries = country_numbers(cols)
+        self.risk = plan.country_risk(self.countries)
         self.inc_missing = cols.incorporation < 0
         self.inc_risk = np.where(self.inc_missing, 0.0, self.risk[cols.incorporation])
         self.rows = {
@@ -137,3 +139,16 @@ class Env:
         """Rows of ``mask`` are refused with ``message`` at ``field`` (a row's first refusal is kept)."""
         if mask.any():
             self.error.append((mask, field, message))
+
+
+def country_numbers(
+    cols: Columns, fields: Sequence[str] = ("incorporation", "operations", "owners", "trade_partners")
+) -> I64:
+    """The country numbers ``cols`` gives in ``fields`` (repeats kept: callers need no order)."""
+    parts: list[Any] = []
+    for name in fields:
+        if name == "incorporation":
+            parts.append(cols.incorporation[cols.incorporation >= 0])
+        else:
+            parts.append(getattr(cols, name).values)
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
