@@ -22,6 +22,7 @@ clearly closest; there is no default. The alias, ambiguous-name and territory ta
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import unicodedata
 import warnings
@@ -94,7 +95,25 @@ def _subdivision(code: str) -> str | None:
         return None
     if code in _TERRITORIES:
         return _TERRITORIES[code]
+    known = _subdivision_codes()
+    if known is not None:
+        return code if code in known else None
     return code if pycountry.subdivisions.get(code=code) is not None else None  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str] | None:
+    """Every ISO 3166-2 code pycountry knows, read from its database file (the file its
+    ``subdivisions`` database loads) without building its 5,000 objects: a few ms instead
+    of ~60 ms at the first subdivision a process checks. ``None`` (then pycountry is asked
+    code by code) if the file is not where and as pycountry declares it."""
+    db = pycountry.subdivisions
+    try:
+        with open(db.filename, encoding="utf-8") as f:
+            entries = json.load(f)[db.root_key]
+        return frozenset(e["code"].upper() for e in entries)
+    except (AttributeError, OSError, KeyError, TypeError, ValueError):
+        return None
 
 
 SUGGEST_CUTOFF = 0.85

@@ -209,7 +209,7 @@ class JurisdictionList(_Model):
 
     def status(self, code: str, as_of: dt.date) -> Membership:
         """Membership of ``code`` (canonical, exact; no subdivision inheritance) on ``as_of``."""
-        entry = self._index.get(code)
+        entry = self.__pydantic_private__["_index"].get(code)  # type: ignore[index]  # (not via __getattr__: hot)
         if entry is not None:
             for period in entry.periods:
                 if period.listed.date <= as_of and (period.delisted is None or as_of < period.delisted.date):

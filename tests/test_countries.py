@@ -288,3 +288,18 @@ def test_a_clear_near_miss_is_suggested(value: str, suggestion: str) -> None:
     with pytest.raises(CountryError) as info:
         normalize_country(value)
     assert info.value.suggestion == suggestion
+
+
+def test_the_subdivision_codes_read_from_pycountrys_file_are_pycountrys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from riskscore import countries
+
+    known = countries._subdivision_codes()
+    assert known == frozenset(s.code.upper() for s in pycountry.subdivisions)
+    # without the file, pycountry is asked code by code, with the same answers
+    monkeypatch.setattr(countries, "_subdivision_codes", lambda: None)
+    countries._subdivision.cache_clear()
+    try:
+        for code in ("UA-43", "RU-MOW", "US-CA", "UA-99", "DE-ZZ"):
+            assert countries._subdivision(code) == (code if code in known else None)
+    finally:
+        countries._subdivision.cache_clear()
