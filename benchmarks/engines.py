@@ -145,6 +145,7 @@ def riskscore_adapters() -> list[Adapter]:
             note="records renamed to riskscore fields outside the timing",
             tags={"riskscore", "records"},
         ),
+        *_arrow_adapter(policy, renamed),
         Adapter(
             "riskscore score_many from columns",
             run=lambda cols: policy.score_many(cols, AS_OF),
@@ -154,6 +155,25 @@ def riskscore_adapters() -> list[Adapter]:
             note="columns built outside the timing",
             tags={"riskscore", "columns"},
         ),
+    ]
+
+
+def _arrow_adapter(policy: Any, renamed: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> list[Adapter]:
+    """score_many from a pyarrow Table (lists of structs for owners and partners), if pyarrow is installed."""
+    if importlib.util.find_spec("pyarrow") is None:
+        return []
+    import pyarrow as pa
+
+    return [
+        Adapter(
+            "riskscore score_many from an Arrow table",
+            run=lambda table: policy.score_many(table, AS_OF),
+            decode=_decode_batch,
+            single=None,
+            prepare=lambda recs: pa.Table.from_pylist(renamed(recs)),
+            note="Arrow table built outside the timing",
+            tags={"riskscore", "arrow"},
+        )
     ]
 
 

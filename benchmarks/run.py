@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import platform
 import statistics
 import subprocess
@@ -81,16 +82,28 @@ def _latency(a: engines.Adapter, recs: list[dict[str, Any]], want: engines.Decod
     return samples[len(samples) // 2] / 1e3, samples[int(len(samples) * 0.99)] / 1e3, wrong
 
 
-def _load_times() -> tuple[float, float]:
-    code = (
-        "import time;t0=time.perf_counter();import riskscore;t1=time.perf_counter();"
-        "p=riskscore.load_policy();t2=time.perf_counter();"
-        "p.score_many([{'id':'x','incorporation':'DE'}],'2026-07-01',errors='collect');t3=time.perf_counter();"
-        "print(t1-t0,t2-t1,t3-t2)"
-    )
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in range(5)]
-    vals = [[float(x) for x in r.stdout.split()] for r in runs]
-    return statistics.median(v[1] for v in vals) * 1e3, statistics.median(v[2] for v in vals) * 1e3
+_LOAD = """
+import time, json
+t0 = time.perf_counter(); import riskscore; t1 = time.perf_counter()
+p = riskscore.load_policy(); t2 = time.perf_counter()
+one = [{"id": "x", "incorporation": "DE"}]
+p.score_many(one, "2026-07-01", errors="collect"); t3 = time.perf_counter()
+import pycountry
+codes = [c.alpha_2 for c in pycountry.countries] + [s.code for s in pycountry.subdivisions]
+p.score_many([{"id": str(i), "incorporation": c} for i, c in enumerate(codes)], "2026-06-01", errors="collect")
+t4 = time.perf_counter(); p.score_many(one, "2026-05-01", errors="collect"); t5 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t5 - t4, len(codes)]))
+"""
+
+
+def _load_times() -> tuple[float, float, float, int]:
+    """Fresh-process medians of 5 runs (ms): load of the bundled policy, the first score_many (one
+    record, new date), and a one-record score_many on a new date after a batch numbering every
+    ISO 3166 country and subdivision code; and how many codes that batch had."""
+    runs = [subprocess.run([sys.executable, "-c", _LOAD], capture_output=True, text=True, check=True) for _ in range(5)]
+    vals = [json.loads(r.stdout) for r in runs]
+    med = [statistics.median(v[k] for v in vals) * 1e3 for k in (1, 2, 3)]
+    return med[0], med[1], med[2], int(vals[0][4])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {a.name}: {rate:,.0f}/s", file=sys.stderr)
     ref_rate = next((r[2] for r in rows if "reference" in r[0].tags), ref_rate)
     _table(rows, ref_rate)
-    load_ms, compile_ms = _load_times()
-    _targets(rows, load_ms, compile_ms)
+    _targets(rows, *_load_times())
     return 1 if any(sum(r[5].values()) - r[5]["tier_at_ties"] for r in rows) else 0
 
 
@@ -178,43 +190,39 @@ def _table(rows: list[Any], ref_rate: float) -> None:
         print(f"\n{mark} {text}")
 
 
-def _targets(rows: list[Any], load_ms: float, compile_ms: float) -> None:
+def _targets(rows: list[Any], load_ms: float, first_ms: float, after_all_ms: float, codes: int) -> None:
+    """The targets of issue 9 ("one compiled program"), each MET or MISSED by how much."""
     by_tag: dict[str, Any] = {}
     for row in rows:
         for tag in row[0].tags:
             by_tag[tag] = row
-    peers = [r for r in rows if not r[0].tags]
-    peer_names = {"plain Python reference", "hand-written numpy, from row dicts"}
-    peers = [r for r in peers if r[0].name not in peer_names]
-    best_peer = max(peers, key=lambda r: r[2]) if peers else None
     print("\ntargets:")
 
-    def line(what: str, got: str, target: str, ok: bool) -> None:
-        print(f"- {what}: {got} (target {target}) {'MET' if ok else 'MISSED'}")
+    def line(what: str, got: str, target: str, ok: bool, miss: str) -> None:
+        print(f"- {what}: {got} (target {target}) {'MET' if ok else 'MISSED' + miss}")
 
     if "score" in by_tag and by_tag["score"][3]:
         med = by_tag["score"][3][0]
-        line("score() median with validation and explanation", _fmt_us(med), "<= 15 µs", med <= 15)
-    if "records" in by_tag:
-        rate = by_tag["records"][2]
-        line("score_many from records", f"{rate:,.0f}/s", ">= 500,000/s", rate >= 500_000)
-    if "columns" in by_tag:
-        rate = by_tag["columns"][2]
-        line("score_many from columns", f"{rate:,.0f}/s", ">= 3,000,000/s", rate >= 3_000_000)
-        if "numpy-kernel" in by_tag:
-            ratio = by_tag["numpy-kernel"][2] / rate
-            line("columns vs hand-written numpy kernel", f"{ratio:.2f}x slower", "<= 1.5x", ratio <= 1.5)
+        line("score() median, validation + explanation", _fmt_us(med), "<= 15 µs", med <= 15, f" ({med / 15:.1f}x)")
+    for tag, what, want in (("records", "Python dicts", 400_000), ("arrow", "an Arrow table", 3_000_000)):
+        if tag in by_tag:
+            rate = by_tag[tag][2]
+            line(f"score_many from {what}", f"{rate:,.0f}/s", f">= {want:,}/s", rate >= want, f" ({want / rate:.1f}x)")
+    if "columns" in by_tag and "numpy-kernel" in by_tag:
+        ratio = by_tag["numpy-kernel"][2] / by_tag["columns"][2]
+        line("score_many from columns vs the numpy kernel", f"{ratio:.2f}x slower", "<= 1.5x", ratio <= 1.5, "")
+    if "columns" in by_tag and by_tag["columns"][4]:
         peak, n = by_tag["columns"][4], by_tag["columns"][1]
-        if peak:
-            line("batch memory beyond the input (columns)", f"{peak / n:,.0f} bytes/cp", "<= 300", peak / n <= 300)
+        print(f"- batch memory beyond the input (columns): {peak / n:,.0f} bytes/cp")
+    line("policy load, bundled default, fresh process", f"{load_ms:.0f} ms", "<= 100 ms", load_ms <= 100, "")
+    line("first score_many on a new date, fresh process", f"{first_ms:.1f} ms", "<= 5 ms", first_ms <= 5, "")
     line(
-        "policy load (bundled default, first load in a fresh process)", f"{load_ms:.0f} ms", "<= 100 ms", load_ms <= 100
+        f"score_many on a new date after {codes:,} codes numbered",
+        f"{after_all_ms:.1f} ms",
+        "<= 5 ms",
+        after_all_ms <= 5,
+        "",
     )
-    print(f"- batch compile for one date (first score_many): {compile_ms:.1f} ms")
-    if best_peer and "columns" in by_tag:
-        for tag in ("columns", "records"):
-            ratio = by_tag[tag][2] / best_peer[2]
-            line(f"score_many from {tag} vs fastest peer ({best_peer[0].name})", f"{ratio:.1f}x", ">= 10x", ratio >= 10)
 
 
 if __name__ == "__main__":

@@ -79,28 +79,41 @@ def _rnd_exact(x: F64) -> F64:
     return n
 
 
-def rnd_fsum(terms: list[F64]) -> F64:
-    """``round(math.fsum(row), 9) + 0.0`` per row of the columns ``terms``.
+def _two_sum(a: F64, b: F64) -> tuple[F64, F64]:
+    """``(a + b, e)`` with ``a + b == s + e`` exactly (Knuth's TwoSum; finite inputs)."""
+    s = a + b
+    bp = s - a
+    e = (a - (s - bp)) + (b - bp)
+    return s, e
 
-    The left-to-right sum differs from ``fsum`` by at most ``len(terms)`` ulps of the sum of
-    the terms' magnitudes, which can matter only where the ninth decimal is that close to a
-    half. Those rows (rare for scores of a few hundred points; more for huge values) are
-    summed exactly with ``math.fsum``, so the result is Python's, bit for bit.
+
+def rnd_fsum(terms: list[F64]) -> F64:
+    """``round(math.fsum(row), 9) + 0.0`` per row of the columns ``terms``, bit for bit.
+
+    The terms are summed left to right with each addition's rounding error kept (TwoSum, error
+    free), and the errors are summed the same way. Where that second sum is exact, the exact
+    total is ``s + E`` and its IEEE (half-to-even) rounding, ``s + E``, is the correctly rounded
+    sum that ``fsum`` returns. Rows where the errors' own sum rounded, or a value is not finite,
+    are summed with ``math.fsum`` itself.
     """
     s = terms[0]
+    errors: list[F64] = []
     for x in terms[1:]:
-        s = s + x
-    p = s * 1e9
-    mag = np.abs(terms[0])
-    for x in terms[1:]:
-        mag = mag + np.abs(x)
-    tol = 1e-3 + 1e9 * (len(terms) + 1) * np.spacing(mag)
-    near = np.abs(p - np.floor(p) - 0.5) < tol
-    if near.any():
-        idx = np.flatnonzero(near)
-        s = s.copy()
-        s[idx] = [math.fsum(row) for row in zip(*(t[idx].tolist() for t in terms), strict=True)]
-    return rnd(s)
+        s, e = _two_sum(s, x)
+        errors.append(e)
+    if not errors:
+        return rnd(s)
+    total = errors[0]
+    inexact = np.zeros(len(s), np.bool_)
+    for e in errors[1:]:
+        total, f = _two_sum(total, e)
+        inexact |= f != 0
+    out = s + total
+    inexact |= ~np.isfinite(out)
+    if inexact.any():
+        idx = np.flatnonzero(inexact)
+        out[idx] = [math.fsum(row) for row in zip(*(t[idx].tolist() for t in terms), strict=True)]
+    return rnd(out)
 
 
 def tier_numbers(mins: F64, scores: F64) -> I8:

@@ -152,13 +152,38 @@ def _flags(batch: Any, name: str, bad: B) -> B:
     return out
 
 
+def _bad_ids(ids: Any, out: list[Any]) -> B:
+    """Per row: the id is null, empty, over 200 characters or has surrounding whitespace. Read
+    from the offsets and bytes: only ids over 200 bytes or whose first or last byte is not
+    printable ASCII (every character ``str.strip`` removes is one) are checked as strings."""
+    n = len(out)
+    offsets = np.frombuffer(ids.buffers()[1], np.int32 if _pa()[0].types.is_string(ids.type) else np.int64)
+    offsets = offsets[ids.offset : ids.offset + n + 1].astype(np.int64)
+    data = ids.buffers()[2]
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    size = np.diff(offsets)
+    bad: B = size <= 0
+    if ids.null_count:
+        bad |= _np(ids.is_null()).astype(np.bool_)
+    full = ~bad
+    first = np.zeros(n, np.uint8)
+    last = np.zeros(n, np.uint8)
+    first[full] = raw[offsets[:-1][full]]
+    last[full] = raw[offsets[1:][full] - 1]
+    odd = full & ((size > 200) | (first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F))
+    for i in np.flatnonzero(odd).tolist():
+        text = out[i]
+        bad[i] = not 0 < len(text) <= 200 or text != text.strip()
+    return bad
+
+
 def _ids(batch: Any, bad: B) -> list[Any]:
     pa, _ = _pa()
     ids = batch.column("id")
     if not _is_text(pa, ids.type):
         raise _Slow
     out: list[Any] = ids.to_pylist()
-    bad |= np.fromiter((type(i) is not str or not 0 < len(i) <= 200 or i != i.strip() for i in out), np.bool_, len(out))
+    bad |= _bad_ids(ids, out)
     if "name" in batch.schema.names:
         names = batch.column("name")
         if pa.types.is_null(names.type):

@@ -111,20 +111,54 @@ def _per_country_max(env: Env, saturation: float) -> F64:
     """Per row: max over its owners' countries of risk x min(1, summed share / saturation).
 
     The shares of one row's owners in one country are added up left to right (one
-    ``np.add.at`` in item order), as the row scorer's ``total += share`` does.
+    ``np.add.at`` in item order), as the row scorer's ``total += share`` does. Rows whose
+    owners are all in different countries (checked item against item for rows of up to
+    ``_PAIRWISE`` owners) need no adding and no sort.
     """
     rag = env.cols.owners
     assert rag.shares is not None
     out = np.zeros(env.n)
     if not len(rag.values):
         return out
+    rows = env.rows["owners"]
+    shared = _shared_country_rows(rag.values, rag.offsets, rows)
+    if shared is None:
+        grouped = np.ones(len(rag.values), np.bool_)
+    else:
+        grouped = shared[rows.items]
+        values = env.risk[rag.values] * np.minimum(1.0, (0.0 + rag.shares) / saturation)
+        values[grouped] = 0.0  # values are >= 0, so 0.0 is neutral; grouped rows are done below
+        np.maximum.at(out, rows.items, values)  # values are >= 0, so 0.0 is a neutral start
+        if not grouped.any():
+            return out
     ncountries = len(env.risk)
-    groups, inverse = np.unique(env.rows["owners"].items * ncountries + rag.values, return_inverse=True)
+    keys = rows.items[grouped] * ncountries + rag.values[grouped]
+    groups, inverse = np.unique(keys, return_inverse=True)
     total = np.zeros(len(groups))
-    np.add.at(total, inverse.reshape(-1), rag.shares)
+    np.add.at(total, inverse.reshape(-1), rag.shares[grouped])
     values = env.risk[groups % ncountries] * np.minimum(1.0, total / saturation)
     np.maximum.at(out, groups // ncountries, values)  # values are >= 0, so 0.0 is a neutral start
     return out
+
+
+_PAIRWISE = 8
+
+
+def _shared_country_rows(values: Any, offsets: Any, rows: Any) -> B | None:
+    """Per row: two of its items have the same country; None if a row is too long to check
+    item against item (then every row is grouped)."""
+    lengths = rows.lengths
+    longest = int(lengths.max())
+    if longest > _PAIRWISE:
+        return None
+    shared = np.zeros(rows.n, np.bool_)
+    position = np.arange(len(values)) - offsets[:-1][rows.items]
+    left = lengths[rows.items] - position - 1  # items after this one in its row
+    for gap in range(1, longest):
+        later = np.flatnonzero(left >= gap)
+        same = values[later] == values[later + gap]
+        shared[rows.items[later[same]]] = True
+    return shared
 
 
 class ExposureKind(Kind):

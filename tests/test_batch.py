@@ -298,3 +298,23 @@ def test_vector_sum_rounding_is_fsums_for_large_magnitudes() -> None:
     terms = [xs * w for w in (0.3, 0.25, 0.25, 0.1, 0.1)]
     expected = [round(math.fsum(t[i] for t in terms), 9) + 0.0 for i in range(len(xs))]
     assert rnd_fsum(terms).tolist() == expected
+
+
+_TERM = (
+    st.floats(-1e6, 1e6, allow_nan=False)
+    | st.integers(-(10**9), 10**9).map(lambda k: k / 2**20)  # exact binary fractions: decimal halves
+    | st.integers(0, 10**11).map(lambda k: k / 1e9 * 0.25)  # nine-decimal points x a weight
+    | st.sampled_from([0.0, -0.0, 1e-9, 5e-10, 1e15, -1e15, 0.1, 0.3])
+)
+
+
+@given(rows=st.lists(st.lists(_TERM, min_size=6, max_size=6), min_size=1, max_size=40), k=st.integers(1, 6))
+def test_vector_sum_is_round_of_fsum_bit_for_bit(rows: list[list[float]], k: int) -> None:
+    """The batch's weighted sum is Python's round(math.fsum(terms), 9) for any terms, ties and
+    cancellations included (the error-free summation or, where it cannot vouch, fsum itself)."""
+    import math
+
+    terms = [np.array([row[j] for row in rows]) for j in range(k)]
+    got = rnd_fsum(terms).tolist()
+    want = [round(math.fsum(row[:k]), 9) + 0.0 for row in rows]
+    assert [(g, math.copysign(1, g)) for g in got] == [(w, math.copysign(1, w)) for w in want]

@@ -393,3 +393,25 @@ def test_columns_from_pandas_and_arrow_read_nulls_as_missing(policy: riskscore.P
     df.loc[4, "incorporation"] = "Atlantis"
     with pytest.raises(CounterpartyError, match="#4: incorporation: unknown country 'Atlantis'"):
         riskscore.Columns.from_pandas(df)
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_arrow_ids_are_checked_as_score_checks_them(policy: riskscore.Policy, kind: Any) -> None:
+    """Ids are checked from the Arrow buffers: null, empty and over 200 characters are refused,
+    surrounding whitespace (ASCII or not) is stripped, exactly as score() does; a multi-byte or
+    200-character id is fine; a sliced table reads its own rows."""
+    ids = ["ok", None, "", " lead", "trail\t", "\u00a0nbsp", "ideo\u3000", "é" * 200, "é" * 201, "x" * 201]
+    ids += ["Zürich-1", "日本", "a b", "\x1fctl", " "]
+    recs = [{"id": i, "incorporation": "DE"} for i in ids]
+    table = pa.table({"id": pa.array(ids, kind), "incorporation": pa.array(["DE"] * len(ids))})
+    for start in (0, 3):
+        got = policy.score_many(table.slice(start), AS_OF, errors="collect")
+        want: list[str | None] = []
+        for rec in recs[start:]:
+            try:
+                want.append(policy.score(rec, AS_OF).counterparty_id)
+            except CounterpartyError:
+                want.append(None)
+        assert got.ids == want
+        assert {e.index for e in got.errors} == {k for k, w in enumerate(want) if w is None}
+    assert want[:5] == ["lead", "trail", "nbsp", "ideo", "é" * 200] and want[-2:] == ["\x1fctl", None]
