@@ -155,15 +155,17 @@ class _FrameRows(Sequence[dict[str, Any]]):
 
 
 CHUNK = 16384
+ARROW_CHUNK = 1 << 20  # Arrow buffers are read whole: a larger chunk saves concatenating the parts
 
 
 def _chunks(frame: Any, kind: Kind) -> Iterator[tuple[int, Any]]:
     n = len(frame)
-    for lo in range(0, n, CHUNK):
+    size = CHUNK if kind == "pandas" else ARROW_CHUNK
+    for lo in range(0, n, size):
         if kind == "pandas":
-            yield lo, frame.iloc[lo : lo + CHUNK]
+            yield lo, frame.iloc[lo : lo + size]
         else:
-            part = frame.slice(lo, CHUNK)
+            part = frame.slice(lo, size)
             yield lo, (part.combine_chunks().to_batches() or [part])[0] if kind == "arrow_table" else part
 
 
@@ -257,7 +259,8 @@ def score_frame(
         specs = engine.model.attributes
         cols, bad, rows = frame_columns(frame, kind, role, None if specs is None else list(specs))
         batch = score_columns(engine, cols, bad, rows, _FrameRows(frame, kind, role), as_of, errors)
-    batch.input_ids = _ids(frame, kind)
+    if batch.errors:  # the ids of refused rows, for to_pandas()/to_arrow(); scored rows carry theirs
+        batch.input_ids = _ids(frame, kind)
     if kind == "pandas":
         batch.index = frame.index
     return batch

@@ -384,6 +384,22 @@ def test_only_the_odd_rows_are_read_as_records(policy: riskscore.Policy, monkeyp
         assert sum(read) == 2 and [e.index for e in out.errors] == [5, 1500]
 
 
+def test_an_arrow_table_read_in_parts_scores_as_read_whole(
+    policy: riskscore.Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import riskscore._intake as intake
+
+    _, df = with_nulls(portfolio(2000))
+    df.loc[5, "incorporation"] = "Atlantis"
+    df.at[1500, "owners"] = [{"country": "DE", "share": 2.0}]
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    whole = policy.score_many(table, AS_OF, errors="collect").to_arrow()
+    monkeypatch.setattr(intake, "ARROW_CHUNK", 700)  # parts of 700, 700 and 600 rows, one refused row in two
+    parts = policy.score_many(table, AS_OF, errors="collect")
+    assert [e.index for e in parts.errors] == [5, 1500]
+    assert parts.to_arrow().equals(whole)
+
+
 def test_columns_from_pandas_and_arrow_read_nulls_as_missing(policy: riskscore.Policy) -> None:
     recs, df = with_nulls(portfolio(300))
     want = policy.score_many(recs, AS_OF)
