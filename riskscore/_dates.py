@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -43,6 +44,18 @@ def _shown(value: object) -> str:
 
 def parse_date(text: str) -> date:
     """Read ``YYYY-MM-DD`` (ASCII digits, nothing else), or raise :class:`DateProblem`."""
+    if type(text) is str:  # the usual case: one as-of string for many calls
+        return _parse_str(text)
+    return _parse(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_str(text: str) -> date:
+    """:func:`_parse` of a ``str``, remembered (the answer depends on the text only; errors are not kept)."""
+    return _parse(text)
+
+
+def _parse(text: str) -> date:
     if not _DATE.fullmatch(text):
         raise DateProblem(f"{_shown(text)} is not a date: write YYYY-MM-DD", "bad-date")
     year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .countries import known_countries, normalize_country
-from .errors import CountryError
+from .errors import CounterpartyError, CountryError, FieldIssue
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -100,10 +100,18 @@ def country_codes(numbers: npt.ArrayLike) -> list[str | None]:
 
 
 def product_numbers(values: Iterable[Any]) -> I32:
-    """Product numbers of HS codes (2 to 10 digits; dots and spaces ignored)."""
-    out = np.fromiter(map(PRODUCTS.__getitem__, values), np.int32)
+    """Product numbers of HS codes (2 to 10 digits; dots and spaces ignored).
+
+    A value that is no HS code raises :class:`~riskscore.CounterpartyError` naming its
+    position in ``values`` (``[3]: malformed HS code 'abc': ...``).
+    """
+    values = values if isinstance(values, Sequence) else list(values)
+    out = np.fromiter(map(PRODUCTS.__getitem__, values), np.int32, len(values))
     if (out < 0).any():
-        raise ValueError("malformed HS code: 2 to 10 digits, even length")
+        i = int(np.flatnonzero(out < 0)[0])
+        shown = repr(values[i]) if len(repr(values[i])) <= 40 else repr(values[i])[:37] + "..."
+        issue = FieldIssue(f"[{i}]", f"malformed HS code {shown}: 2 to 10 digits, even length", values[i])
+        raise CounterpartyError([issue])
     return out
 
 

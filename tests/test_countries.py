@@ -303,3 +303,13 @@ def test_the_subdivision_codes_read_from_pycountrys_file_are_pycountrys(monkeypa
             assert countries._subdivision(code) == (code if code in known else None)
     finally:
         countries._subdivision.cache_clear()
+
+
+def test_product_numbers_refuses_a_malformed_hs_code_with_a_counterparty_error_at_its_position() -> None:
+    from riskscore.columns import product_codes, product_numbers
+
+    assert product_codes(product_numbers(iter(["8542.31", "01"]))) == ["854231", "01"]
+    for values, at in ((["01", "abc"], "[1]"), (["123"], "[0]"), (["01", "02", None], "[2]"), ([12], "[0]")):
+        with pytest.raises(CounterpartyError) as bad:
+            product_numbers(values)
+        assert bad.value.path == at and "malformed HS code" in str(bad.value)
