@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from ._arith import rnd, tier_numbers
 from ._dateplan import date_plan, row_codes
-from .columns import COUNTRIES, Columns, Ragged
+from ._vecenv import country_items
+from .columns import COUNTRIES, Columns
 from .errors import CounterpartyError
 from .result import Result, ResultWarning, unknown_status
 
@@ -163,13 +164,7 @@ class BatchResult:
         cols = self._cols
         assert cols is not None
         valid = self.ok if self._rows is None else self.ok[self._rows]
-        numbers: list[I64] = []
-        for name in self._engine.risk_fields:
-            if name == "incorporation":
-                numbers.append(cols.incorporation[valid & (cols.incorporation >= 0)].astype(np.int64))
-            else:
-                rag: Ragged = getattr(cols, name)
-                numbers.append(rag.values[valid[rag.rows()]].astype(np.int64))
+        numbers = [n[valid[rows]] for n, rows in country_items(cols, self._engine.risk_fields)]
         touched = np.unique(np.concatenate(numbers)) if numbers else np.zeros(0, np.int64)
         mask = date_plan(self._engine, self.as_of).country_unknown(touched)
         snap = self._engine.snapshot(self.as_of)

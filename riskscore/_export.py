@@ -138,7 +138,7 @@ class _Warnings:
 
     def __init__(self, batch: BatchResult) -> None:
         from ._dateplan import date_plan
-        from ._vecenv import country_numbers
+        from ._vecenv import country_items
 
         engine = batch._engine
         snap = engine.snapshot(batch.as_of)
@@ -151,15 +151,13 @@ class _Warnings:
         if cols is None:  # per-row mode
             rows = np.flatnonzero(batch.ok).tolist()
         else:
-            mask = date_plan(engine, batch.as_of).country_unknown(country_numbers(cols, engine.risk_fields))
+            found = country_items(cols, engine.risk_fields)
+            mask = date_plan(engine, batch.as_of).country_unknown(
+                np.concatenate([n for n, _ in found]) if found else np.zeros(0, np.int64)
+            )
             touched = np.zeros(len(cols), np.bool_)
-            for name in engine.risk_fields:
-                if name == "incorporation":
-                    inc = cols.incorporation
-                    touched |= (inc >= 0) & mask[np.maximum(inc, 0)]
-                else:
-                    rag = getattr(cols, name)
-                    touched[rag.rows()[mask[rag.values]]] = True
+            for numbers, items in found:
+                touched[items[mask[numbers]]] = True
             at = np.flatnonzero(touched)
             rows = (at if batch._rows is None else batch._rows[at]).tolist()
         for i in rows:

@@ -145,10 +145,19 @@ def country_numbers(
     cols: Columns, fields: Sequence[str] = ("incorporation", "operations", "owners", "trade_partners")
 ) -> I64:
     """The country numbers ``cols`` gives in ``fields`` (repeats kept: callers need no order)."""
-    parts: list[Any] = []
+    parts = [numbers for numbers, _ in country_items(cols, fields)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def country_items(cols: Columns, fields: Sequence[str]) -> list[tuple[I64, I64]]:
+    """Per field of ``fields``: the country numbers ``cols`` gives in it and the row of each
+    (a missing incorporation gives none)."""
+    out: list[tuple[I64, I64]] = []
     for name in fields:
         if name == "incorporation":
-            parts.append(cols.incorporation[cols.incorporation >= 0])
+            rows = np.flatnonzero(cols.incorporation >= 0)
+            out.append((cols.incorporation[rows].astype(np.int64), rows))
         else:
-            parts.append(getattr(cols, name).values)
-    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+            rag: Ragged = getattr(cols, name)
+            out.append((rag.values.astype(np.int64), rag.rows()))
+    return out
