@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from ._columnar import Columns, _nones
+from ._columns_checks import share_overruns, shares_in_range
 from ._numbering import _BAD, COUNTRIES, F64, I32, I64, PRODUCTS, B, Obj, _Registry
 from ._ragged import Ragged
-from .counterparty import MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTES, MAX_INT, MAX_ITEMS, MAX_TEXT, SHARE_TOLERANCE
+from .counterparty import MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTES, MAX_INT, MAX_ITEMS, MAX_TEXT
 
 _NUM = {float, int}
 
@@ -65,21 +66,7 @@ class _Keys:
 
 
 def _shares_ok(shares: F64, offsets: I64) -> bool:
-    if shares.size == 0:
-        return True
-    if not (np.isfinite(shares).all() and shares.min() >= 0.0 and shares.max() <= 1.0):
-        return False
-    # reduceat over the non-empty rows only: an empty row's start would cut the sum of the
-    # row before it (and at the end, a start past the last item is invalid)
-    nonempty = np.diff(offsets) > 0
-    sums = np.zeros(len(offsets) - 1)
-    sums[nonempty] = np.add.reduceat(shares, offsets[:-1][nonempty])
-    over = sums > 1.0 + SHARE_TOLERANCE - 1e-12
-    if over.any():  # decide close calls exactly, as the validator does (math.fsum)
-        for i in np.flatnonzero(over).tolist():
-            if math.fsum(shares[offsets[i] : offsets[i + 1]].tolist()) > 1.0 + SHARE_TOLERANCE:
-                return False
-    return True
+    return shares_in_range(shares) and not share_overruns(shares, offsets)
 
 
 def _ragged_shape(lists: list[Any]) -> tuple[list[Any], I64, B]:

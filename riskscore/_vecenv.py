@@ -145,8 +145,13 @@ def country_numbers(
     cols: Columns, fields: Sequence[str] = ("incorporation", "operations", "owners", "trade_partners")
 ) -> I64:
     """The country numbers ``cols`` gives in ``fields`` (repeats kept: callers need no order)."""
-    parts = [numbers for numbers, _ in country_items(cols, fields)]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    parts: list[Any] = []
+    for name in fields:
+        if name == "incorporation":
+            parts.append(cols.incorporation[cols.incorporation >= 0])
+        else:
+            parts.append(getattr(cols, name).values)
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
 
 
 def country_items(cols: Columns, fields: Sequence[str]) -> list[tuple[I64, I64]]:

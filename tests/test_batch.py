@@ -287,6 +287,27 @@ def test_share_sum_over_one_is_refused_when_only_empty_rows_follow(policy: Polic
         policy.score_many([bad, after], "2026-07-01")
 
 
+def test_hand_built_columns_decide_share_sums_exactly_only_near_the_limit(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # regression: the screen's margin grew with the whole column's cumulative sum, so past
+    # ~600,000 rows every row summing to 1 was re-summed exactly in Python (2M rows: ~1 s)
+    from riskscore import _columns_checks
+    from riskscore.columns import Ragged, country_numbers
+
+    exact: list[int] = []
+    fsum = _columns_checks.math.fsum
+    monkeypatch.setattr(_columns_checks, "math", type("M", (), {"fsum": lambda xs: exact.append(1) or fsum(xs)}))
+    n = 700_000
+    de = int(country_numbers(["DE"])[0])
+    shares = np.tile([0.3, 0.7], n)
+    shares[-2:] = [0.5, 0.5 + 2e-9]  # the last row: over by 2e-9 (the tolerance is 1e-9)
+    rag = Ragged(np.full(2 * n, de, np.int32), np.arange(0, 2 * n + 1, 2, dtype=np.int64), np.zeros(n, bool), shares)
+    problems = _columns_checks._share_problems(rag, "trade_partners")
+    assert [row for row, _, _ in problems] == [n - 1] and "more than 1" in problems[0][2]
+    assert len(exact) == 1
+
+
 def test_vector_sum_rounding_is_fsums_for_large_magnitudes() -> None:
     # regression: a fixed 1e-3 window around the half missed rows where the left-to-right sum of
     # terms near 1e4-1e5 is several ulps (each ~1e-3 at the ninth decimal) away from fsum
