@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import date
@@ -198,15 +199,20 @@ def test_score_streams_csv_and_json_lines(tmp_path: Path, capsys: pytest.Capture
     )
 
 
-def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:
-    """Smoke test of benchmarks/ (n=200); peers that are not installed are skipped by engines.peers()."""
-    if not (REPO / "benchmarks" / "engines.py").is_file():
+def _benchmarks(*names: str) -> list[Any]:
+    """The modules ``benchmarks.<name>`` of this source tree (skip where benchmarks/ is absent)."""
+    if not all((REPO / "benchmarks" / f"{name}.py").is_file() for name in names):
         pytest.skip("benchmarks/ is not in this source tree")
     sys.path.insert(0, str(REPO))
     try:
-        from benchmarks import engines, run, workload
+        return [importlib.import_module(f"benchmarks.{name}") for name in names]
     finally:
         sys.path.remove(str(REPO))
+
+
+def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:
+    """Smoke test of benchmarks/ (n=200); peers that are not installed are skipped by engines.peers()."""
+    engines, run, workload = _benchmarks("engines", "run", "workload")
     recs = workload.generate(200)
     want = engines.reference().decode(engines.reference().run(recs))
     f3 = np.zeros(len(recs))
@@ -217,22 +223,16 @@ def test_benchmark_adapters_agree_on_a_small_portfolio() -> None:
         assert run._check(got, want, f3) == {"score": 0, "tier": 0, "tier_at_ties": 0, "explanation": 0}, adapter.name
 
 
-
 def test_benchmark_profile_names_every_stage_and_restores_what_it_wraps(capsys: pytest.CaptureFixture[str]) -> None:
     """Smoke test of benchmarks/profile.py (it reads private names: this catches a rename)."""
-    if not (REPO / "benchmarks" / "profile.py").is_file():
-        pytest.skip("benchmarks/ is not in this source tree")
-    sys.path.insert(0, str(REPO))
-    try:
-        from benchmarks import profile
-    finally:
-        sys.path.remove(str(REPO))
+    (profile,) = _benchmarks("profile")
     kernel = riskscore.batch.kernel
     profile.main(["--n", "300", "--repeat", "1"])
     out = capsys.readouterr().out
     for stage in ("dict validation", "reading the input into columns", "Columns.problems", "OwnershipKind.vec"):
         assert stage in out
     assert riskscore.batch.kernel is kernel
+
 
 odd_values = st.sampled_from(
     [None, True, 1, 0.5, "", " DE ", "de", "DEU", "276", "Narnia", "x" * 120, [], {}, "854231"]
