@@ -47,6 +47,17 @@ class Kind:
         """The counterparty fields whose country risk the rule reads."""
         return {self.rule.field}
 
+    def bounds(self, max_risk: float, baseline: float) -> tuple[float, float]:
+        """The fewest and the most points the rule can count (the lint's score bounds), where
+        ``max_risk`` is the highest and ``baseline`` the lowest country risk of the policy."""
+        extra = [getattr(self.rule, "missing_points", None), getattr(self.rule, "empty_points", None)]
+        return 0.0, float(max([max_risk, *(float(x) for x in extra if x is not None)]))
+
+    def listed_points(self, field: str, risk: float) -> float | None:
+        """The points the rule counts at least when ``field`` holds a country of ``risk``
+        points (None: no more than :meth:`bounds` says)."""
+        return None
+
     # -- a field the rule needs that the counterparty did not give
     def missing_row(self, field: str, empty: bool = False) -> Fired:
         """The rule's ``missing_points`` for one counterparty, or its refusal."""

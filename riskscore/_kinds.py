@@ -44,6 +44,9 @@ class ConditionKind(Kind):
         self.node = compile_condition(rule.when)
         self.gaps = gaps or []
 
+    def bounds(self, max_risk: float, baseline: float) -> tuple[float, float]:
+        return 0.0, max([self.rule.points, *(pts for _, pts in self.gaps)])  # absent attributes: missing_points
+
     def row(self, ctx: Any) -> Fired | None:
         rule, out = self.rule, Matched()
         hit = self.node.row(ctx, out)
@@ -90,6 +93,16 @@ class CountryRiskKind(Kind):
     """``country_risk``: the highest country risk of a field."""
 
     __slots__ = ()
+
+    def bounds(self, max_risk: float, baseline: float) -> tuple[float, float]:
+        rule = self.rule
+        options = [baseline, *([rule.missing_points] if rule.missing_points is not None else [])]
+        if rule.field == "operations":  # the only country_risk field that can be an empty list
+            options.append(rule.empty_points)
+        return min(options), super().bounds(max_risk, baseline)[1]
+
+    def listed_points(self, field: str, risk: float) -> float | None:
+        return risk if field == self.rule.field else None
 
     def row(self, ctx: Any) -> Fired | None:
         rule = self.rule

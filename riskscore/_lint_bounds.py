@@ -7,8 +7,8 @@ tier), from the lowest and highest score the factors can give (:meth:`BoundsChec
 
 from __future__ import annotations
 
+from ._kind_base import Kind
 from ._lint_context import LintContext
-from .policy_model import ConditionRule, CountryRiskRule, Rule
 
 __all__ = ["BoundsChecks"]
 
@@ -27,30 +27,16 @@ class BoundsChecks(LintContext):
                 best = 100.0
         return best
 
-    def _rule_max(self, rule: Rule) -> float:
-        if rule.id in self.dead:
-            return 0.0
-        if isinstance(rule, ConditionRule):  # an absent declared attribute scores its missing_points
-            return max([rule.points, *(pts for _, pts in self.gaps.get(rule.id, ()))])
-        extra = [getattr(rule, "missing_points", None), getattr(rule, "empty_points", None)]
-        return float(max([self._max_risk(), *(float(x) for x in extra if x is not None)]))
-
-    def _rule_min(self, rule: Rule) -> float:
-        if isinstance(rule, CountryRiskRule):
-            options = [self.m.country_risk.baseline]
-            if rule.missing_points is not None:
-                options.append(rule.missing_points)
-            if rule.field == "operations":
-                options.append(rule.empty_points)
-            return min(options)
-        return 0.0
+    def _rule_bounds(self, kind: Kind) -> tuple[float, float]:
+        """The fewest and most points a compiled rule counts (a rule that never fires: at most 0)."""
+        lo, hi = kind.bounds(self._max_risk(), self.m.country_risk.baseline)
+        return lo, 0.0 if kind.id in self.dead else hi
 
     def weighted_bounds(self) -> tuple[float, float]:
         """The lowest and highest weighted score the factors can give (before overrides)."""
         lo = hi = 0.0
-        for f in self.m.factors:
-            maxes = [self._rule_max(r) for r in f.rules]
-            mins = [self._rule_min(r) for r in f.rules]
+        for f, kinds in zip(self.m.factors, self.policy._engine.kinds, strict=True):
+            mins, maxes = zip(*(self._rule_bounds(k) for k in kinds), strict=True) if kinds else ((0.0,), (0.0,))
             if f.combine == "max":
                 f_hi, f_lo = max(maxes), max(mins)
             else:

@@ -12,7 +12,6 @@ from typing import Any
 from . import conditions as cond
 from ._lint_bounds import BoundsChecks
 from ._yaml import PathKey
-from .policy_model import CountryRiskRule
 
 __all__ = ["COUNTRY_FIELDS", "DEFAULT_STATUTORY_LISTS", "StatutoryChecks"]
 
@@ -103,13 +102,11 @@ class StatutoryChecks(BoundsChecks):
             return False
         pts = min([lp.points, *lp.category_points.values()])
         total = 0.0
-        for f in self.m.factors:
+        for f, kinds in zip(self.m.factors, self.policy._engine.kinds, strict=True):
             best = 0.0
-            for r in f.rules:
-                if isinstance(r, CountryRiskRule) and r.field == field:
-                    best = max(best, pts)
-                else:
-                    best = max(best, self._rule_min(r))
+            for kind in kinds:
+                listed = kind.listed_points(field, pts)
+                best = max(best, listed if listed is not None else self._rule_bounds(kind)[0])
             total += f.weight * best
         return total >= high_min - 1e-9
 
