@@ -15,7 +15,7 @@ from ._yaml import LocatedData, PathKey
 from .attributes import declaration_issues
 from .errors import Issue
 from .lists import JurisdictionList
-from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, ConditionRule, PolicyModel
+from .policy_model import PLACEHOLDER, RULE_PLACEHOLDERS, PolicyModel
 
 __all__ = ["Checker"]
 
@@ -69,8 +69,8 @@ class Checker:
                             "bad-placeholder",
                             suggest(name, allowed),
                         )
-                if isinstance(rule, ConditionRule):
-                    self._condition(rule.when, (*path, "when"), earlier, in_override=False)
+                if rule.condition is not None:
+                    self._condition(rule.condition, (*path, "when"), earlier, in_override=False)
             earlier.add(factor.id)
 
     def _rule_ids(self) -> None:

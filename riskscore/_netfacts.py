@@ -25,7 +25,7 @@ from ._network.snapshot import Note, Snapshot
 from ._network.spec import STATUSES, NetworkFact
 from .errors import CounterpartyError, FieldIssue
 from .lists import JurisdictionList, Status
-from .policy_model import AttributeSpec, ConditionRule, PolicyModel
+from .policy_model import AttributeSpec, PolicyModel
 from .result import Result
 
 __all__ = ["NetworkFacts", "derived_attributes", "fact_readers"]
@@ -53,9 +53,7 @@ def fact_readers(model: PolicyModel) -> dict[str, tuple[str, ...]]:
 
     names = set(model.network or ())
     out: dict[str, tuple[str, ...]] = {}
-    whens = [(r.id, r.when) for f in model.factors for r in f.rules if isinstance(r, ConditionRule)]
-    whens += [(o.id, o.when) for o in model.overrides]
-    for key, when in whens:
+    for _, key, when in model.conditions():
         read = tuple(dict.fromkeys(n for _, n in cond.attribute_reads(when) if n in names))
         if read:
             out[key] = read

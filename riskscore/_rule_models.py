@@ -35,6 +35,11 @@ class _RuleBase(_Model):
     reason: str = Field(min_length=1, description="Reason template; {placeholders} depend on the kind.")
     sources: list[Citation] = Field(default_factory=list, description="Policy-level citations.")
 
+    @property
+    def condition(self) -> Condition | None:
+        """The rule's condition tree (None: the kind has none)."""
+        return None
+
 
 class CountryRiskRule(_RuleBase):
     """Points = country risk of ``field`` (the maximum over a list field).
@@ -92,6 +97,11 @@ class ConditionRule(_RuleBase):
     kind: Literal["condition"] = Field(description="The rule kind.")
     when: Condition = Field(description="The condition; the rule fires when it holds.")
     points: Points = Field(description="Points when the condition holds.")
+
+    @property
+    def condition(self) -> Condition | None:
+        """The rule's condition tree: ``when``."""
+        return self.when
 
 
 Rule = Annotated[CountryRiskRule | OwnershipRule | ExposureRule | ConditionRule, Field(discriminator="kind")]

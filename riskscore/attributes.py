@@ -19,14 +19,14 @@ each attribute it reads as ``undeclared-attribute``, so ``validate --strict`` fa
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from . import conditions as cond
 from .errors import FieldIssue
-from .policy_model import AttributeSpec, ConditionRule, PolicyModel
+from .policy_model import AttributeSpec, PolicyModel
 
 __all__ = ["attribute_gaps", "counterparty_issues", "declaration_issues", "reads"]
 
@@ -35,18 +35,9 @@ _ORDERING = {"gte", "gt", "lte", "lt"}
 _NUMERIC_REFS = (cond.FactorRef, cond.RiskRef, cond.CountRef, cond.ScoreRef)
 
 
-def _conditions(model: PolicyModel) -> Iterator[tuple[PathKey, Any]]:
-    for fi, factor in enumerate(model.factors):
-        for ri, rule in enumerate(factor.rules):
-            if isinstance(rule, ConditionRule):
-                yield ("factors", fi, "rules", ri, "when"), rule.when
-    for oi, ov in enumerate(model.overrides):
-        yield ("overrides", oi, "when"), ov.when
-
-
 def reads(model: PolicyModel) -> list[tuple[PathKey, str]]:
     """Every attribute read by the policy's conditions, with the key path naming it."""
-    return [read for path, when in _conditions(model) for read in cond.attribute_reads(when, path)]
+    return [read for path, _, when in model.conditions() for read in cond.attribute_reads(when, path)]
 
 
 def attribute_gaps(model: PolicyModel) -> dict[str, list[tuple[str, float]]]:
@@ -55,9 +46,9 @@ def attribute_gaps(model: PolicyModel) -> dict[str, list[tuple[str, float]]]:
     out: dict[str, list[tuple[str, float]]] = {}
     for factor in model.factors:
         for rule in factor.rules:
-            if not isinstance(rule, ConditionRule):
+            if rule.condition is None:
                 continue
-            names = dict.fromkeys(name for _, name in cond.attribute_reads(rule.when))
+            names = dict.fromkeys(name for _, name in cond.attribute_reads(rule.condition))
             gaps = [(n, specs[n].missing_points) for n in names if n in specs and specs[n].missing_points is not None]
             if gaps:
                 out[rule.id] = gaps  # type: ignore[assignment]  # missing_points checked not None above
@@ -74,7 +65,7 @@ def declaration_issues(model: PolicyModel) -> list[Problem]:
     if specs is None:
         return []
     out: list[Problem] = []
-    for path, when in _conditions(model):
+    for path, _, when in model.conditions():
         for at, node in cond.walk_paths(when, path):
             out += _node_issues(node, at, specs)
     return out

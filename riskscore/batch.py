@@ -35,7 +35,6 @@ from .attributes import column_issues
 from .columns import Columns, build_columns
 from .counterparty import Counterparty
 from .errors import CounterpartyError, FieldIssue
-from .policy_model import ConditionRule
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -70,8 +69,7 @@ _UNSUPPORTED = "the policy reads custom attributes without declaring them (attri
 
 def fallback_reason(engine: Engine) -> str | None:
     """Why this policy cannot be vectorised (None: it can)."""
-    whens = [r.when for f in engine.model.factors for r in f.rules if isinstance(r, ConditionRule)]
-    whens += [o.when for o in engine.model.overrides]
+    whens = [when for _, _, when in engine.model.conditions()]
     if engine.model.attributes is None and any(cond.attribute_reads(when) for when in whens):
         return _UNSUPPORTED
     return None

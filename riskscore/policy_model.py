@@ -184,3 +184,14 @@ class PolicyModel(_Model):
         exclude=True,  # lint settings do not change a score, so they stay out of the fingerprint
         description="Lint settings and suppressions (see docs/policy-as-code.md).",
     )
+
+    def conditions(self) -> list[tuple[tuple[str | int, ...], str, Condition]]:
+        """Every condition tree of the policy in file order: its key path, the id of its rule
+        or override, and the tree (rules first, then overrides)."""
+        out: list[tuple[tuple[str | int, ...], str, Condition]] = []
+        for fi, factor in enumerate(self.factors):
+            for ri, rule in enumerate(factor.rules):
+                if rule.condition is not None:
+                    out.append((("factors", fi, "rules", ri, "when"), rule.id, rule.condition))
+        out += [(("overrides", oi, "when"), ov.id, ov.when) for oi, ov in enumerate(self.overrides)]
+        return out

@@ -141,8 +141,7 @@ def never_fires(policy: Policy) -> dict[str, str]:
 def _referenced_lists(policy: Policy) -> list[str]:
     m = policy.model
     ids = [lp.list for lp in m.country_risk.lists]
-    conds = [r.when for f in m.factors for r in f.rules if isinstance(r, ConditionRule)] + [o.when for o in m.overrides]
-    for c in conds:
+    for _, _, c in m.conditions():
         for node in cond.walk(c):
             if isinstance(node, cond.CountryIn):
                 ids.extend(node.country_in.lists)
