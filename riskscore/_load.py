@@ -35,6 +35,7 @@ class Compiled(NamedTuple):
     authorities: list[str]
     path: Path
     files: dict[str, Path]
+    located: LocatedData  # the policy file as read: its data and the position of every key
 
 
 def fingerprint(model: PolicyModel, lists: Mapping[str, JurisdictionList]) -> str:
@@ -65,7 +66,7 @@ def compile_policy(located: LocatedData, policy_path: Path, reader: PolicyReader
     if issues:
         raise PolicyError(issues)
     applied_lists = {k: v for k, v in lists.items() if applied.intersection(v.authorities)}
-    return Compiled(model, applied_lists, sorted(applied), policy_path, {k: files[k] for k in applied_lists})
+    return Compiled(model, applied_lists, sorted(applied), policy_path, {k: files[k] for k in applied_lists}, located)
 
 
 def _with_network_attributes(model: PolicyModel, located: LocatedData) -> PolicyModel:

@@ -89,6 +89,6 @@ def lint_policy(
     ``as_of`` (a date or ``YYYY-MM-DD``; default today) is the date the ``stale-list`` check
     looks at; ``today`` (default: the system date) is what ``future-review`` compares with.
     """
-    located = read_policy_file(policy.path)
+    located = policy._located if policy._located is not None else read_policy_file(policy.path)  # as loaded
     now = today or date.today()
     return _Linter(policy, located, max_factor_weight, parse_as_of(as_of if as_of is not None else now), now).run()

@@ -125,7 +125,7 @@ class Policy:
     Create it with :func:`riskscore.load_policy`.
     """
 
-    __slots__ = ("_engine", "_files", "_netcache", "_path", "_readers")
+    __slots__ = ("_engine", "_files", "_located", "_netcache", "_path", "_readers")
 
     def __init__(
         self,
@@ -134,9 +134,11 @@ class Policy:
         authorities: list[str],
         path: Path,
         files: Mapping[str, Path] | None = None,
+        located: LocatedData | None = None,
     ) -> None:
         self._engine = Engine(model, lists, _fingerprint(model, lists), authorities)
         self._path = path
+        self._located = located  # the policy file as loaded (lint locates its findings in it)
         self._files = dict(files or {})
         self._readers = fact_readers(model)
         self._netcache: NetCache = {}

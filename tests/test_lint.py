@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from conftest import TEST_POLICY, write_policy
 import riskscore
 from riskscore.cli import main
 from riskscore.lint import LintReport, lint_policy
+from riskscore.policy import load_policy_bytes
 
 FLOOR_ANY = "- {id: listed_floor, when: {country_in: {field: any, list: test_high}}, action: floor, tier: high, rationale: Any link to a listed country is never below high.}"
 PROHIBIT_HU = "- {id: hu_prohibit, when: {country_in: {field: incorporation, list: test_high}}, action: prohibit, rationale: Incorporation in a listed country is prohibited here.}"
@@ -40,6 +42,19 @@ def test_the_lint_section_does_not_change_the_fingerprint(tmp_path: Path) -> Non
     plain = riskscore.load_policy(write_policy(tmp_path))
     with_lint = riskscore.load_policy(write_policy(tmp_path, policy=TEST_POLICY + LINT))
     assert plain.fingerprint == with_lint.fingerprint
+
+
+def test_a_policy_loaded_from_bytes_is_linted_as_loaded_not_as_a_file_on_disk(tmp_path: Path) -> None:
+    # regression: lint re-read policy.path, so a policy from bytes was linted as the file beside
+    # its root (the bundled policy by default): another name, other lines, other findings
+    policy = TEST_POLICY.replace("weight: 0.5", "weight: 0.9", 1).replace("weight: 0.5", "weight: 0.1", 1)
+    text = write_policy(tmp_path, policy=policy + LINT, overrides=FLOOR_ANY).read_text()
+    write_policy(tmp_path, policy=TEST_POLICY + LINT, overrides=FLOOR_ANY)  # on disk: the clean policy
+    loaded = load_policy_bytes(("# kept outside a file\n\n" + text).encode(), root=tmp_path, name="mine.yaml")
+    assert lint(tmp_path).findings == []
+    (finding,) = lint_policy(loaded, as_of=ON_TIME).findings
+    assert (finding.id, finding.file, finding.line) == ("eba-dominant-factor", "mine.yaml", 13)
+    assert pickle.loads(pickle.dumps(loaded)).fingerprint == loaded.fingerprint
 
 
 def test_a_small_clean_policy_has_no_findings(tmp_path: Path) -> None:
