@@ -138,7 +138,7 @@ class _Warnings:
 
     def __init__(self, batch: BatchResult) -> None:
         from ._dateplan import date_plan
-        from ._vecenv import country_items
+        from ._vecenv import country_items, country_numbers
 
         engine = batch._engine
         snap = engine.snapshot(batch.as_of)
@@ -151,12 +151,9 @@ class _Warnings:
         if cols is None:  # per-row mode
             rows = np.flatnonzero(batch.ok).tolist()
         else:
-            found = country_items(cols, engine.risk_fields)
-            mask = date_plan(engine, batch.as_of).country_unknown(
-                np.concatenate([n for n, _ in found]) if found else np.zeros(0, np.int64)
-            )
+            mask = date_plan(engine, batch.as_of).country_unknown(country_numbers(cols, engine.risk_fields))
             touched = np.zeros(len(cols), np.bool_)
-            for numbers, items in found:
+            for numbers, items in country_items(cols, engine.risk_fields):
                 touched[items[mask[numbers]]] = True
             at = np.flatnonzero(touched)
             rows = (at if batch._rows is None else batch._rows[at]).tolist()

@@ -127,8 +127,8 @@ def _per_country_max(env: Env, saturation: float) -> F64:
     else:
         grouped = shared[rows.items]
         values = env.risk[rag.values] * np.minimum(1.0, (0.0 + rag.shares) / saturation)
-        values[grouped] = 0.0  # values are >= 0, so 0.0 is neutral; grouped rows are done below
-        np.maximum.at(out, rows.items, values)  # values are >= 0, so 0.0 is a neutral start
+        values[grouped] = 0.0  # values are >= 0, so 0.0 is neutral here and as out's start; grouped rows below
+        np.maximum.at(out, rows.items, values)
         if not grouped.any():
             return out
     ncountries = len(env.risk)

@@ -36,7 +36,7 @@ class BoundsChecks(LintContext):
         """The lowest and highest weighted score the factors can give (before overrides)."""
         lo = hi = 0.0
         for f, kinds in zip(self.m.factors, self.policy._engine.kinds, strict=True):
-            mins, maxes = zip(*(self._rule_bounds(k) for k in kinds), strict=True) if kinds else ((0.0,), (0.0,))
+            mins, maxes = zip(*(self._rule_bounds(k) for k in kinds), strict=True)  # a factor has >= 1 rule
             if f.combine == "max":
                 f_hi, f_lo = max(maxes), max(mins)
             else:

@@ -108,10 +108,10 @@ def product_numbers(values: Iterable[Any]) -> I32:
     values = values if isinstance(values, Sequence) else list(values)
     out = np.fromiter(map(PRODUCTS.__getitem__, values), np.int32, len(values))
     if (out < 0).any():
+        from .counterparty import malformed_hs  # here: the counterparty model needs no numbering at import
+
         i = int(np.flatnonzero(out < 0)[0])
-        shown = repr(values[i]) if len(repr(values[i])) <= 40 else repr(values[i])[:37] + "..."
-        issue = FieldIssue(f"[{i}]", f"malformed HS code {shown}: 2 to 10 digits, even length", values[i])
-        raise CounterpartyError([issue])
+        raise CounterpartyError([FieldIssue(f"[{i}]", malformed_hs(values[i]), values[i])])
     return out
 
 

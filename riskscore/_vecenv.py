@@ -145,12 +145,7 @@ def country_numbers(
     cols: Columns, fields: Sequence[str] = ("incorporation", "operations", "owners", "trade_partners")
 ) -> I64:
     """The country numbers ``cols`` gives in ``fields`` (repeats kept: callers need no order)."""
-    parts: list[Any] = []
-    for name in fields:
-        if name == "incorporation":
-            parts.append(cols.incorporation[cols.incorporation >= 0])
-        else:
-            parts.append(getattr(cols, name).values)
+    parts = [_field_numbers(cols, name)[0] for name in fields]
     return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
 
 
@@ -159,10 +154,15 @@ def country_items(cols: Columns, fields: Sequence[str]) -> list[tuple[I64, I64]]
     (a missing incorporation gives none)."""
     out: list[tuple[I64, I64]] = []
     for name in fields:
-        if name == "incorporation":
-            rows = np.flatnonzero(cols.incorporation >= 0)
-            out.append((cols.incorporation[rows].astype(np.int64), rows))
-        else:
-            rag: Ragged = getattr(cols, name)
-            out.append((rag.values.astype(np.int64), rag.rows()))
+        numbers, rag = _field_numbers(cols, name)
+        rows = np.flatnonzero(cols.incorporation >= 0) if rag is None else rag.rows()
+        out.append((numbers.astype(np.int64), rows))
     return out
+
+
+def _field_numbers(cols: Columns, name: str) -> tuple[npt.NDArray[np.int32], Ragged | None]:
+    """The country numbers of one field (a missing incorporation gives none) and its Ragged."""
+    if name == "incorporation":
+        return cols.incorporation[cols.incorporation >= 0], None
+    rag: Ragged = getattr(cols, name)
+    return rag.values, rag

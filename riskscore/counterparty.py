@@ -60,11 +60,16 @@ MAX_JSON_DEPTH = 16
 _HS = re.compile(r"^[0-9]{2}(?:[0-9]{2}){0,4}$")
 
 
+def malformed_hs(code: Any) -> str:
+    """The message for a value that is no HS code (its repr cut at 40 characters)."""
+    shown = repr(code) if len(repr(code)) <= 40 else repr(code)[:37] + "..."
+    return f"malformed HS code {shown}: 2 to 10 digits, even length"
+
+
 def _hs(code: Any) -> str:
     text = code.replace(".", "").replace(" ", "") if isinstance(code, str) else code
     if not isinstance(text, str) or not _HS.match(text):
-        shown = repr(code) if len(repr(code)) <= 40 else repr(code)[:37] + "..."
-        raise _fail("hs_code", f"malformed HS code {shown}: 2 to 10 digits, even length")
+        raise _fail("hs_code", malformed_hs(code))
     return text
 
 
